@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+
+/*
+ * Xen para-virtual DRM frontend: the device, and requests to the backend.
+ *
+ * Copyright (C) 2026 The drm_xen_front authors
+ */
+
+#ifndef __XEN_DRM_FRONT_H_
+#define __XEN_DRM_FRONT_H_
+
+#include <linux/atomic.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include <drm/drm_connector.h>
+#include <drm/drm_simple_kms_helper.h>
+
+#include "xen_drm_front_cfg.h"
+
+struct drm_device;
+struct drm_pending_vblank_event;
+struct xenbus_device;
+struct xen_drm_front_evtchnl_pair;
+struct xen_drm_front_pgdir;
+
+/* How long a flip may wait for EVT_PG_FLIP before we complete it anyway. */
+#define XEN_DRM_FRONT_FRAME_DONE_TIMEOUT_MS	3100
+
+/**
+ * struct xen_drm_front_drm_pipeline - one connector's display pipe
+ * @drm_info: the DRM device this pipe belongs to
+ * @index: connector index, as in XenStore and on the rings
+ * @width: the connector's configured horizontal resolution
+ * @height: the connector's configured vertical resolution
+ * @pipe: the DRM simple display pipe (CRTC, primary plane, encoder)
+ * @conn: the connector
+ * @flip_lock: protects @pending_event and @pending_fb_cookie
+ * @pending_event: the DRM event of the flip in flight
+ * @pending_fb_cookie: the framebuffer whose EVT_PG_FLIP completes it
+ * @frame_done_work: completes a flip whose EVT_PG_FLIP never arrives
+ * @link_bad_work: reports a failed SET_CONFIG/PG_FLIP to user space
+ */
+struct xen_drm_front_drm_pipeline {
+	struct xen_drm_front_drm_info *drm_info;
+	unsigned int index;
+	u32 width;
+	u32 height;
+	struct drm_simple_display_pipe pipe;
+	struct drm_connector conn;
+	spinlock_t flip_lock; /* protects the pending flip */
+	struct drm_pending_vblank_event *pending_event;
+	u64 pending_fb_cookie;
+	struct delayed_work frame_done_work;
+	struct work_struct link_bad_work;
+};
+
+/**
+ * struct xen_drm_front_drm_info - the DRM side of the device
+ * @front_info: the xenbus side; NULL once the xenbus device is gone
+ * @drm_dev: the DRM device
+ * @num_pipelines: number of connectors
+ * @pipeline: one display pipe per connector
+ */
+struct xen_drm_front_drm_info {
+	struct xen_drm_front_info *front_info;
+	struct drm_device *drm_dev;
+	unsigned int num_pipelines;
+	struct xen_drm_front_drm_pipeline pipeline[XEN_DRM_FRONT_MAX_CONNECTORS];
+};
+
+/**
+ * struct xen_drm_front_info - the vdispl device
+ * @xb_dev: the xenbus device
+ * @drm_info: the DRM device while connected, else NULL
+ * @io_lock: protects the rings and the channels' state; taken in IRQs
+ * @num_evt_pairs: number of connectors with channels
+ * @evt_pairs: each connector's request and event channels
+ * @cfg: the configuration read from XenStore
+ * @cookie_seq: source of dbuf and fb cookies (never 0, never a pointer)
+ * @reconnect_work: resumes the state machine once the last DRM user left
+ * @lock: serializes the xenbus state machine (backend changes, reconnect,
+ *	remove)
+ * @removing: the xenbus device is going away: do not reconnect
+ */
+struct xen_drm_front_info {
+	struct xenbus_device *xb_dev;
+	struct xen_drm_front_drm_info *drm_info;
+	spinlock_t io_lock; /* rings and channel state */
+	unsigned int num_evt_pairs;
+	struct xen_drm_front_evtchnl_pair *evt_pairs;
+	struct xen_drm_front_cfg cfg;
+	atomic64_t cookie_seq;
+	struct work_struct reconnect_work;
+	struct mutex lock; /* the xenbus state machine */
+	bool removing;
+};
+
+u64 xen_drm_front_new_cookie(struct xen_drm_front_info *front_info);
+
+int xen_drm_front_dbuf_create(struct xen_drm_front_info *front_info,
+			      struct xen_drm_front_pgdir *pgdir,
+			      u64 dbuf_cookie, u32 width, u32 height, u32 bpp,
+			      u64 size, u32 offset);
+int xen_drm_front_dbuf_destroy(struct xen_drm_front_info *front_info,
+			       u64 dbuf_cookie);
+int xen_drm_front_fb_attach(struct xen_drm_front_info *front_info,
+			    u64 dbuf_cookie, u64 fb_cookie, u32 width,
+			    u32 height, u32 pixel_format);
+int xen_drm_front_fb_detach(struct xen_drm_front_info *front_info,
+			    u64 fb_cookie);
+int xen_drm_front_set_config(struct xen_drm_front_drm_pipeline *pipeline,
+			     u32 x, u32 y, u32 width, u32 height, u32 bpp,
+			     u64 fb_cookie);
+int xen_drm_front_page_flip(struct xen_drm_front_info *front_info,
+			    unsigned int conn_idx, u64 fb_cookie);
+void xen_drm_front_on_frame_done(struct xen_drm_front_info *front_info,
+				 unsigned int conn_idx, u64 fb_cookie);
+
+#endif /* __XEN_DRM_FRONT_H_ */

@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+
+/*
+ * Xen para-virtual DRM frontend: request rings, event pages, event channels.
+ *
+ * Each connector has a request ring (we produce requests, the backend
+ * produces responses) and an event page (the backend produces events). The
+ * backend is another domain and is not trusted: every index it writes is
+ * checked against what it could legitimately be before we read a slot, and
+ * every slot is copied out of shared memory once before it is looked at.
+ *
+ * Copyright (C) 2026 The drm_xen_front authors
+ */
+
+#include <linux/errno.h>
+#include <linux/interrupt.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include <xen/events.h>
+#include <xen/grant_table.h>
+#include <xen/xen.h>
+#include <xen/xenbus.h>
+
+#include "xen_drm_front.h"
+#include "xen_drm_front_evtchnl.h"
+
+unsigned int xen_drm_front_req_timeout_ms = XEN_DRM_FRONT_REQ_TIMEOUT_MS;
+module_param_named(req_timeout_ms, xen_drm_front_req_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(req_timeout_ms,
+		 "Time the backend gets to answer a request, in ms (default 3000)");
+
+/* Bound on XenStore transaction retries, so a busy store cannot hang us. */
+#define XEN_DRM_FRONT_XS_RETRIES	64
+
+/* Xen's errno values that have the same number and meaning in Linux. */
+static const s32 xen_errnos[] = {
+	EPERM, ENOENT, ESRCH, EINTR, EIO, ENXIO, E2BIG, ENOEXEC, EBADF,
+	ECHILD, EAGAIN, ENOMEM, EACCES, EFAULT, EBUSY, EEXIST, EXDEV, ENODEV,
+	EINVAL, ENFILE, EMFILE, ENOSPC, EMLINK, EDOM, ERANGE, EDEADLK,
+	ENAMETOOLONG, ENOLCK, ENODATA, ETIME, EBADMSG, EOVERFLOW,
+	EILSEQ, ENOTSOCK, EOPNOTSUPP, EADDRINUSE, EADDRNOTAVAIL, ENOBUFS,
+	EISCONN, ENOTCONN, ETIMEDOUT,
+};
+
+/**
+ * xen_drm_front_evtchnl_status_to_errno() - map a response status to errno
+ * @status: the status field of a displif response: 0 or -XEN_Exx
+ *
+ * Return: 0, the matching negative Linux errno, or -EIO for a status that
+ * is not a Xen errno (a positive value, or a number Xen does not define).
+ */
+int xen_drm_front_evtchnl_status_to_errno(s32 status)
+{
+	size_t i;
+
+	if (!status)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(xen_errnos); i++)
+		if (status == -xen_errnos[i])
+			return status;
+	return -EIO;
+}
+
+/* Called with io_lock held: stop all I/O on a channel the backend broke. */
+static void evtchnl_mark_broken(struct xen_drm_front_evtchnl *evtchnl)
+{
+	evtchnl->state = EVTCHNL_STATE_BROKEN;
+	if (evtchnl->type == EVTCHNL_TYPE_REQ && evtchnl->u.req.pending) {
+		evtchnl->u.req.pending = false;
+		evtchnl->u.req.resp.status = -EIO;
+		complete(&evtchnl->u.req.done);
+	}
+}
+
+/* Called with io_lock held for every response the backend produced. */
+static void evtchnl_on_response(struct xen_drm_front_evtchnl *evtchnl,
+				const struct xendispl_resp *resp)
+{
+	struct device *dev = &evtchnl->front_info->xb_dev->dev;
+
+	if (!evtchnl->u.req.pending || resp->id != evtchnl->u.req.pending_id) {
+		dev_warn_ratelimited(dev, "connector %u: ignoring response with unexpected id %u\n",
+				     evtchnl->index, resp->id);
+		return;
+	}
+	if (resp->operation != evtchnl->u.req.pending_op) {
+		dev_warn_ratelimited(dev, "connector %u: ignoring response %u for operation %#x, request was %#x\n",
+				     evtchnl->index, resp->id, resp->operation,
+				     evtchnl->u.req.pending_op);
+		return;
+	}
+	evtchnl->u.req.resp = *resp;
+	evtchnl->u.req.resp.status =
+		xen_drm_front_evtchnl_status_to_errno(resp->status);
+	if (evtchnl->u.req.resp.status != resp->status)
+		dev_warn_ratelimited(dev, "connector %u: response %u has invalid status %d\n",
+				     evtchnl->index, resp->id, resp->status);
+	evtchnl->u.req.pending = false;
+	complete(&evtchnl->u.req.done);
+}
+
+static irqreturn_t evtchnl_req_interrupt(int irq, void *dev_id)
+{
+	struct xen_drm_front_evtchnl *evtchnl = dev_id;
+	struct xen_drm_front_info *front_info = evtchnl->front_info;
+	struct xen_displif_front_ring *ring = &evtchnl->u.req.ring;
+	unsigned int eoi_flags = XEN_EOI_FLAG_SPURIOUS;
+	struct xendispl_resp resp;
+	unsigned long flags;
+	RING_IDX i, rp;
+	int more;
+
+	spin_lock_irqsave(&front_info->io_lock, flags);
+	if (evtchnl->state != EVTCHNL_STATE_CONNECTED)
+		goto out;
+	do {
+		rp = READ_ONCE(ring->sring->rsp_prod);
+		/* Read the responses only after their producer index. */
+		virt_rmb();
+		if (rp - ring->rsp_cons > ring->req_prod_pvt - ring->rsp_cons) {
+			dev_err(&front_info->xb_dev->dev,
+				"connector %u: backend response producer %u is beyond our requests (%u..%u), ring disabled\n",
+				evtchnl->index, rp, ring->rsp_cons,
+				ring->req_prod_pvt);
+			evtchnl_mark_broken(evtchnl);
+			eoi_flags = 0;
+			goto out;
+		}
+		for (i = ring->rsp_cons; i != rp; i++) {
+			RING_COPY_RESPONSE(ring, i, &resp);
+			evtchnl_on_response(evtchnl, &resp);
+			eoi_flags = 0;
+		}
+		ring->rsp_cons = rp;
+		RING_FINAL_CHECK_FOR_RESPONSES(ring, more);
+	} while (more);
+out:
+	spin_unlock_irqrestore(&front_info->io_lock, flags);
+	xen_irq_lateeoi(irq, eoi_flags);
+	return IRQ_HANDLED;
+}
+
+static irqreturn_t evtchnl_evt_interrupt(int irq, void *dev_id)
+{
+	struct xen_drm_front_evtchnl *evtchnl = dev_id;
+	struct xen_drm_front_info *front_info = evtchnl->front_info;
+	struct xendispl_event_page *page = evtchnl->u.evt.page;
+	unsigned int eoi_flags = XEN_EOI_FLAG_SPURIOUS;
+	struct xendispl_evt evt;
+	unsigned long flags;
+	u32 cons, prod;
+
+	spin_lock_irqsave(&front_info->io_lock, flags);
+	if (evtchnl->state != EVTCHNL_STATE_CONNECTED)
+		goto out;
+	prod = READ_ONCE(page->in_prod);
+	/* Read the events only after their producer index. */
+	virt_rmb();
+	cons = READ_ONCE(page->in_cons);
+	if (prod - cons > XENDISPL_IN_RING_LEN) {
+		dev_err(&front_info->xb_dev->dev,
+			"connector %u: backend event producer %u runs more than a ring ahead of %u, events disabled\n",
+			evtchnl->index, prod, cons);
+		evtchnl_mark_broken(evtchnl);
+		eoi_flags = 0;
+		goto out;
+	}
+	for (; cons != prod; cons++) {
+		memcpy(&evt, &XENDISPL_IN_RING_REF(page, cons), sizeof(evt));
+		eoi_flags = 0;
+		if (evt.id != evtchnl->u.evt.next_id)
+			dev_warn_ratelimited(&front_info->xb_dev->dev,
+					     "connector %u: event id %u, expected %u\n",
+					     evtchnl->index, evt.id,
+					     evtchnl->u.evt.next_id);
+		evtchnl->u.evt.next_id = evt.id + 1;
+
+		switch (evt.type) {
+		case XENDISPL_EVT_PG_FLIP:
+			xen_drm_front_on_frame_done(front_info, evtchnl->index,
+						    evt.op.pg_flip.fb_cookie);
+			break;
+		default:
+			dev_warn_ratelimited(&front_info->xb_dev->dev,
+					     "connector %u: ignoring unknown event type %#x\n",
+					     evtchnl->index, evt.type);
+			break;
+		}
+	}
+	/* Consume the slots only after we copied them out. */
+	virt_mb();
+	WRITE_ONCE(page->in_cons, cons);
+out:
+	spin_unlock_irqrestore(&front_info->io_lock, flags);
+	xen_irq_lateeoi(irq, eoi_flags);
+	return IRQ_HANDLED;
+}
+
+static void evtchnl_free(struct xen_drm_front_info *front_info,
+			 struct xen_drm_front_evtchnl *evtchnl)
+{
+	void *page;
+
+	if (!evtchnl->front_info)
+		return;
+
+	/* Unbinding also closes the event channel. */
+	if (evtchnl->irq > 0)
+		unbind_from_irqhandler(evtchnl->irq, evtchnl);
+	else if (evtchnl->port)
+		xenbus_free_evtchn(front_info->xb_dev, evtchnl->port);
+
+	if (evtchnl->type == EVTCHNL_TYPE_REQ)
+		page = evtchnl->u.req.ring.sring;
+	else
+		page = evtchnl->u.evt.page;
+	if (page)
+		xenbus_teardown_ring(&page, 1, &evtchnl->gref);
+
+	memset(evtchnl, 0, sizeof(*evtchnl));
+}
+
+static int evtchnl_alloc(struct xen_drm_front_info *front_info,
+			 unsigned int index,
+			 struct xen_drm_front_evtchnl *evtchnl,
+			 enum xen_drm_front_evtchnl_type type)
+{
+	struct xenbus_device *xb_dev = front_info->xb_dev;
+	irq_handler_t handler;
+	void *page;
+	int ret;
+
+	memset(evtchnl, 0, sizeof(*evtchnl));
+	evtchnl->front_info = front_info;
+	evtchnl->index = index;
+	evtchnl->type = type;
+	evtchnl->state = EVTCHNL_STATE_DISCONNECTED;
+	evtchnl->gref = INVALID_GRANT_REF;
+
+	ret = xenbus_setup_ring(xb_dev, GFP_NOIO | __GFP_HIGH, &page, 1,
+				&evtchnl->gref);
+	if (ret)
+		goto fail;
+
+	if (type == EVTCHNL_TYPE_REQ) {
+		struct xen_displif_sring *sring = page;
+
+		SHARED_RING_INIT(sring);
+		FRONT_RING_INIT(&evtchnl->u.req.ring, sring, XEN_PAGE_SIZE);
+		mutex_init(&evtchnl->u.req.lock);
+		init_completion(&evtchnl->u.req.done);
+		handler = evtchnl_req_interrupt;
+	} else {
+		evtchnl->u.evt.page = page;
+		handler = evtchnl_evt_interrupt;
+	}
+
+	ret = xenbus_alloc_evtchn(xb_dev, &evtchnl->port);
+	if (ret)
+		goto fail;
+
+	ret = bind_evtchn_to_irqhandler_lateeoi(evtchnl->port, handler, 0,
+						xb_dev->devicetype, evtchnl);
+	if (ret < 0)
+		goto fail;
+	evtchnl->irq = ret;
+	return 0;
+
+fail:
+	dev_err(&xb_dev->dev, "connector %u: cannot set up %s channel: %d\n",
+		index, type == EVTCHNL_TYPE_REQ ? "request" : "event", ret);
+	evtchnl_free(front_info, evtchnl);
+	return ret;
+}
+
+/**
+ * xen_drm_front_evtchnl_create_all() - set up every connector's channels
+ * @front_info: the device; its configuration must have been read
+ *
+ * Allocates and grants a request ring and an event page per connector and
+ * binds an event channel to each. Nothing is published yet.
+ *
+ * Return: 0 on success or a negative errno; on error nothing is left set up.
+ */
+int xen_drm_front_evtchnl_create_all(struct xen_drm_front_info *front_info)
+{
+	unsigned int num = front_info->cfg.num_connectors, i;
+	int ret;
+
+	front_info->evt_pairs = kcalloc(num, sizeof(*front_info->evt_pairs),
+					GFP_KERNEL);
+	if (!front_info->evt_pairs)
+		return -ENOMEM;
+	front_info->num_evt_pairs = num;
+
+	for (i = 0; i < num; i++) {
+		ret = evtchnl_alloc(front_info, i,
+				    &front_info->evt_pairs[i].req,
+				    EVTCHNL_TYPE_REQ);
+		if (ret)
+			goto fail;
+		ret = evtchnl_alloc(front_info, i,
+				    &front_info->evt_pairs[i].evt,
+				    EVTCHNL_TYPE_EVT);
+		if (ret)
+			goto fail;
+	}
+	return 0;
+
+fail:
+	xen_drm_front_evtchnl_free_all(front_info);
+	return ret;
+}
+
+static int publish_connector(struct xenbus_transaction xbt,
+			     const char *dir,
+			     struct xen_drm_front_evtchnl_pair *pair)
+{
+	int ret;
+
+	ret = xenbus_printf(xbt, dir, XENDISPL_FIELD_REQ_RING_REF, "%u",
+			    pair->req.gref);
+	if (!ret)
+		ret = xenbus_printf(xbt, dir, XENDISPL_FIELD_REQ_CHANNEL, "%u",
+				    pair->req.port);
+	if (!ret)
+		ret = xenbus_printf(xbt, dir, XENDISPL_FIELD_EVT_RING_REF, "%u",
+				    pair->evt.gref);
+	if (!ret)
+		ret = xenbus_printf(xbt, dir, XENDISPL_FIELD_EVT_CHANNEL, "%u",
+				    pair->evt.port);
+	return ret;
+}
+
+/**
+ * xen_drm_front_evtchnl_publish_all() - tell the backend where the rings are
+ * @front_info: the device, with its channels created
+ *
+ * Writes the four ring and channel nodes of every connector and the chosen
+ * protocol "version" in one XenStore transaction, retried while the store
+ * reports a conflict (-EAGAIN), a bounded number of times.
+ *
+ * Return: 0 on success or a negative errno (already reported on XenStore).
+ */
+int xen_drm_front_evtchnl_publish_all(struct xen_drm_front_info *front_info)
+{
+	struct xenbus_device *xb_dev = front_info->xb_dev;
+	struct xenbus_transaction xbt;
+	unsigned int attempt, i;
+	char *dir;
+	int ret;
+
+	for (attempt = 0; attempt < XEN_DRM_FRONT_XS_RETRIES; attempt++) {
+		ret = xenbus_transaction_start(&xbt);
+		if (ret) {
+			xenbus_dev_fatal(xb_dev, ret, "starting transaction");
+			return ret;
+		}
+		for (i = 0; i < front_info->num_evt_pairs; i++) {
+			dir = kasprintf(GFP_KERNEL, "%s/%u", xb_dev->nodename, i);
+			if (!dir) {
+				ret = -ENOMEM;
+				goto abort;
+			}
+			ret = publish_connector(xbt, dir, &front_info->evt_pairs[i]);
+			kfree(dir);
+			if (ret)
+				goto abort;
+		}
+		ret = xenbus_printf(xbt, xb_dev->nodename,
+				    XENDISPL_FIELD_FE_VERSION, "%u",
+				    front_info->cfg.version);
+		if (ret)
+			goto abort;
+		ret = xenbus_transaction_end(xbt, 0);
+		if (ret != -EAGAIN)
+			break;
+	}
+	if (ret)
+		xenbus_dev_fatal(xb_dev, ret, "completing transaction");
+	return ret;
+
+abort:
+	xenbus_transaction_end(xbt, 1);
+	xenbus_dev_fatal(xb_dev, ret, "writing ring references");
+	return ret;
+}
+
+/**
+ * xen_drm_front_evtchnl_set_state() - change every channel's state
+ * @front_info: the device
+ * @state: the new state
+ *
+ * Leaving the connected state releases a waiting request with -EIO, so no
+ * caller waits for a backend that is gone.
+ */
+void xen_drm_front_evtchnl_set_state(struct xen_drm_front_info *front_info,
+				     enum xen_drm_front_evtchnl_state state)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	spin_lock_irqsave(&front_info->io_lock, flags);
+	for (i = 0; i < front_info->num_evt_pairs; i++) {
+		struct xen_drm_front_evtchnl_pair *pair = &front_info->evt_pairs[i];
+
+		if (state != EVTCHNL_STATE_CONNECTED) {
+			evtchnl_mark_broken(&pair->req);
+			evtchnl_mark_broken(&pair->evt);
+		}
+		pair->req.state = state;
+		pair->evt.state = state;
+	}
+	spin_unlock_irqrestore(&front_info->io_lock, flags);
+}
+
+/**
+ * xen_drm_front_evtchnl_free_all() - tear down every connector's channels
+ * @front_info: the device
+ *
+ * Releases waiters, unbinds the IRQs (closing the event channels) and ends
+ * the ring pages' grants.
+ */
+void xen_drm_front_evtchnl_free_all(struct xen_drm_front_info *front_info)
+{
+	unsigned int i;
+
+	if (!front_info->evt_pairs)
+		return;
+	xen_drm_front_evtchnl_set_state(front_info,
+					EVTCHNL_STATE_DISCONNECTED);
+	for (i = 0; i < front_info->num_evt_pairs; i++) {
+		struct xen_drm_front_evtchnl_pair *pair = &front_info->evt_pairs[i];
+
+		/* A request still on its way out holds the lock. */
+		if (pair->req.front_info) {
+			mutex_lock(&pair->req.u.req.lock);
+			mutex_unlock(&pair->req.u.req.lock);
+		}
+		evtchnl_free(front_info, &pair->req);
+		evtchnl_free(front_info, &pair->evt);
+	}
+	kfree(front_info->evt_pairs);
+	front_info->evt_pairs = NULL;
+	front_info->num_evt_pairs = 0;
+}
+
+/**
+ * xen_drm_front_evtchnl_call() - send a request and wait for its response
+ * @evtchnl: the request channel to use
+ * @req: the request; its id is assigned here
+ * @resp: if not NULL, receives the response (valid when 0 is returned)
+ *
+ * One request is in flight per ring. The backend has
+ * xen_drm_front_req_timeout_ms to answer with a response that carries the
+ * request's id and operation; anything else is ignored.
+ *
+ * Context: process context, may sleep.
+ * Return: 0, the backend's status as a negative errno, -ETIMEDOUT if it did
+ * not answer in time, -EIO if the channel is not connected or went away,
+ * -ENOSPC if earlier unanswered requests fill the ring.
+ */
+int xen_drm_front_evtchnl_call(struct xen_drm_front_evtchnl *evtchnl,
+			       struct xendispl_req *req,
+			       struct xendispl_resp *resp)
+{
+	struct xen_drm_front_info *front_info = evtchnl->front_info;
+	struct xen_displif_front_ring *ring = &evtchnl->u.req.ring;
+	unsigned long flags;
+	int ret;
+
+	mutex_lock(&evtchnl->u.req.lock);
+	spin_lock_irqsave(&front_info->io_lock, flags);
+	if (evtchnl->state != EVTCHNL_STATE_CONNECTED) {
+		ret = -EIO;
+		goto out_unlock;
+	}
+	/* Only requests the backend never answered can fill the ring. */
+	if (RING_FULL(ring)) {
+		ret = -ENOSPC;
+		goto out_unlock;
+	}
+	req->id = evtchnl->u.req.next_id++;
+	memcpy(RING_GET_REQUEST(ring, ring->req_prod_pvt), req, sizeof(*req));
+	ring->req_prod_pvt++;
+	evtchnl->u.req.pending = true;
+	evtchnl->u.req.pending_id = req->id;
+	evtchnl->u.req.pending_op = req->operation;
+	reinit_completion(&evtchnl->u.req.done);
+	RING_PUSH_REQUESTS(ring);
+	spin_unlock_irqrestore(&front_info->io_lock, flags);
+
+	/* Always notify: not every backend keeps req_event up to date. */
+	notify_remote_via_irq(evtchnl->irq);
+
+	wait_for_completion_timeout(&evtchnl->u.req.done,
+				    msecs_to_jiffies(xen_drm_front_req_timeout_ms));
+
+	spin_lock_irqsave(&front_info->io_lock, flags);
+	if (evtchnl->u.req.pending) {
+		/* A late response to this id will be ignored. */
+		evtchnl->u.req.pending = false;
+		ret = -ETIMEDOUT;
+		dev_err_ratelimited(&front_info->xb_dev->dev,
+				    "connector %u: backend did not answer operation %#x (id %u) in %u ms\n",
+				    evtchnl->index, req->operation, req->id,
+				    xen_drm_front_req_timeout_ms);
+	} else {
+		ret = evtchnl->u.req.resp.status;
+		if (resp)
+			*resp = evtchnl->u.req.resp;
+	}
+out_unlock:
+	spin_unlock_irqrestore(&front_info->io_lock, flags);
+	mutex_unlock(&evtchnl->u.req.lock);
+	return ret;
+}

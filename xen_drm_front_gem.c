@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+
+/*
+ * Xen para-virtual DRM frontend: GEM objects backed by displif buffers.
+ *
+ * A GEM object's pages are what the backend displays. Frontend-allocated
+ * objects use shmem pages that we grant; with be-alloc the backend grants
+ * its own pages and we map them into unpopulated (ballooned) pages of ours.
+ * Each object is one displif display buffer ("dbuf"), known to the backend
+ * by a cookie: dumb buffers get theirs when created, imported dma-bufs when
+ * the first framebuffer tells us their layout.
+ *
+ * Copyright (C) 2026 The drm_xen_front authors
+ */
+
+#include <linux/dma-buf.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/scatterlist.h>
+#include <linux/vmalloc.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_prime.h>
+
+#include <xen/xen.h>
+#include <xen/xenbus.h>
+
+#include "xen_drm_front.h"
+#include "xen_drm_front_gem.h"
+#include "xen_drm_front_pgdir.h"
+
+/**
+ * struct xen_gem_object - a GEM object shared with the backend
+ * @base: the GEM object
+ * @num_pages: number of pages backing the object
+ * @pages: the pages
+ * @be_alloc: @pages are unpopulated pages the backend's grants map into
+ * @sgt_imported: for a PRIME import, the exporter's table
+ * @lock: protects the dbuf fields (imports create their dbuf lazily)
+ * @dbuf_cookie: the backend's name for the buffer, 0 while none
+ * @dbuf_pitch: bytes per line the backend assumes (width * bpp / 8)
+ * @pgdir: the page directory describing @pages to the backend
+ */
+struct xen_gem_object {
+	struct drm_gem_object base;
+	unsigned int num_pages;
+	struct page **pages;
+	bool be_alloc;
+	struct sg_table *sgt_imported;
+	struct mutex lock; /* protects the dbuf fields */
+	u64 dbuf_cookie;
+	u32 dbuf_pitch;
+	struct xen_drm_front_pgdir pgdir;
+};
+
+static struct xen_gem_object *to_xen_gem_obj(struct drm_gem_object *obj)
+{
+	return container_of(obj, struct xen_gem_object, base);
+}
+
+static struct xen_drm_front_info *obj_front_info(struct drm_gem_object *obj)
+{
+	struct xen_drm_front_drm_info *drm_info = obj->dev->dev_private;
+
+	return drm_info->front_info;
+}
+
+/**
+ * xen_drm_front_gem_dumb_layout() - pitch and size of a dumb buffer
+ * @width: width in pixels, 1..XEN_DRM_FRONT_MAX_DIM
+ * @height: height in lines, 1..XEN_DRM_FRONT_MAX_DIM
+ * @bpp: bits per pixel, 1..32
+ * @pitch: where to store the bytes per line
+ * @size: where to store the page-aligned size
+ *
+ * displif carries no pitch: the backend derives it from the buffer's width
+ * and bpp, so the pitch is exactly DIV_ROUND_UP(width * bpp, 8). All of it
+ * is computed in 64 bits: nothing here can wrap.
+ *
+ * Return: 0, or -EINVAL for a layout the device cannot hold.
+ */
+int xen_drm_front_gem_dumb_layout(u32 width, u32 height, u32 bpp,
+				  u32 *pitch, u64 *size)
+{
+	u64 line, total;
+
+	if (!width || !height || !bpp || bpp > 32 ||
+	    width > XEN_DRM_FRONT_MAX_DIM || height > XEN_DRM_FRONT_MAX_DIM)
+		return -EINVAL;
+	line = DIV_ROUND_UP((u64)width * bpp, 8);
+	if (check_mul_overflow(line, (u64)height, &total))
+		return -EINVAL;
+	total = PAGE_ALIGN(total);
+	if (!total || total > XEN_DRM_FRONT_MAX_BUF_SIZE)
+		return -EINVAL;
+	*pitch = line;
+	*size = total;
+	return 0;
+}
+
+static void gem_free_object(struct drm_gem_object *gem_obj)
+{
+	struct xen_gem_object *obj = to_xen_gem_obj(gem_obj);
+	int idx;
+
+	if (obj->dbuf_cookie) {
+		/* The backend's pages must be unmapped before it frees them. */
+		xen_drm_front_pgdir_unmap(&obj->pgdir);
+		if (drm_dev_enter(gem_obj->dev, &idx)) {
+			xen_drm_front_dbuf_destroy(obj_front_info(gem_obj),
+						   obj->dbuf_cookie);
+			drm_dev_exit(idx);
+		}
+	}
+	xen_drm_front_pgdir_free(&obj->pgdir);
+
+	if (obj->sgt_imported) {
+		kvfree(obj->pages);
+		drm_prime_gem_destroy(gem_obj, obj->sgt_imported);
+	} else if (obj->pages) {
+		if (obj->be_alloc) {
+			xen_free_unpopulated_pages(obj->num_pages, obj->pages);
+			kvfree(obj->pages);
+		} else {
+			drm_gem_put_pages(gem_obj, obj->pages, true, false);
+		}
+	}
+	drm_gem_object_release(gem_obj);
+	mutex_destroy(&obj->lock);
+	kfree(obj);
+}
+
+static struct sg_table *gem_get_sg_table(struct drm_gem_object *gem_obj)
+{
+	struct xen_gem_object *obj = to_xen_gem_obj(gem_obj);
+
+	return drm_prime_pages_to_sg(gem_obj->dev, obj->pages, obj->num_pages);
+}
+
+static int gem_vmap(struct drm_gem_object *gem_obj, struct iosys_map *map)
+{
+	struct xen_gem_object *obj = to_xen_gem_obj(gem_obj);
+	void *vaddr;
+
+	vaddr = vmap(obj->pages, obj->num_pages, VM_MAP, PAGE_KERNEL);
+	if (!vaddr)
+		return -ENOMEM;
+	iosys_map_set_vaddr(map, vaddr);
+	return 0;
+}
+
+static void gem_vunmap(struct drm_gem_object *gem_obj, struct iosys_map *map)
+{
+	vunmap(map->vaddr);
+}
+
+static int gem_mmap(struct drm_gem_object *gem_obj, struct vm_area_struct *vma)
+{
+	struct xen_gem_object *obj = to_xen_gem_obj(gem_obj);
+	int ret;
+
+	/*
+	 * The backend reads the pages through its own, cached, mapping:
+	 * a write-combined user mapping showed stale lines on the backend.
+	 */
+	vma->vm_ops = gem_obj->funcs->vm_ops;
+	vma->vm_flags |= VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_flags &= ~VM_PFNMAP;
+	vma->vm_page_prot = vm_get_page_prot(vma->vm_flags);
+	/* vm_map_pages() maps from vm_pgoff; the fake offset is not ours. */
+	vma->vm_pgoff = 0;
+	ret = vm_map_pages(vma, obj->pages, obj->num_pages);
+	if (ret)
+		drm_dbg_driver(gem_obj->dev, "mmap of %u pages failed: %d\n",
+			       obj->num_pages, ret);
+	return ret;
+}
+
+static const struct vm_operations_struct gem_vm_ops = {
+	.open = drm_gem_vm_open,
+	.close = drm_gem_vm_close,
+};
+
+static const struct drm_gem_object_funcs gem_funcs = {
+	.free = gem_free_object,
+	.get_sg_table = gem_get_sg_table,
+	.vmap = gem_vmap,
+	.vunmap = gem_vunmap,
+	.mmap = gem_mmap,
+	.vm_ops = &gem_vm_ops,
+};
+
+static struct xen_gem_object *gem_alloc(struct drm_device *dev, size_t size)
+{
+	struct xen_gem_object *obj;
+
+	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+	if (!obj)
+		return ERR_PTR(-ENOMEM);
+	obj->base.funcs = &gem_funcs;
+	mutex_init(&obj->lock);
+	obj->num_pages = DIV_ROUND_UP(size, PAGE_SIZE);
+	return obj;
+}
+
+static struct xen_gem_object *gem_create(struct drm_device *dev, size_t size,
+					 bool be_alloc)
+{
+	struct xen_gem_object *obj;
+	int ret;
+
+	obj = gem_alloc(dev, size);
+	if (IS_ERR(obj))
+		return obj;
+
+	if (be_alloc) {
+		/* The backend's pages will be mapped here: no shmem behind. */
+		drm_gem_private_object_init(dev, &obj->base, size);
+		obj->be_alloc = true;
+		obj->pages = kvmalloc_array(obj->num_pages, sizeof(*obj->pages),
+					    GFP_KERNEL);
+		if (!obj->pages) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+		ret = xen_alloc_unpopulated_pages(obj->num_pages, obj->pages);
+		if (ret) {
+			kvfree(obj->pages);
+			obj->pages = NULL;
+			goto fail;
+		}
+		return obj;
+	}
+
+	ret = drm_gem_object_init(dev, &obj->base, size);
+	if (ret) {
+		/* Not initialized: the GEM free path does not apply yet. */
+		mutex_destroy(&obj->lock);
+		kfree(obj);
+		return ERR_PTR(ret);
+	}
+	obj->pages = drm_gem_get_pages(&obj->base);
+	if (IS_ERR(obj->pages)) {
+		ret = PTR_ERR(obj->pages);
+		obj->pages = NULL;
+		goto fail;
+	}
+	return obj;
+
+fail:
+	drm_gem_object_put(&obj->base);
+	return ERR_PTR(ret);
+}
+
+/* Called with obj->lock held, within drm_dev_enter(). */
+static int gem_create_dbuf(struct xen_gem_object *obj, u32 width, u32 height,
+			   u32 bpp, u32 pitch, u32 offset)
+{
+	struct xen_drm_front_info *front_info = obj_front_info(&obj->base);
+	u64 cookie = xen_drm_front_new_cookie(front_info);
+	int ret;
+
+	ret = xen_drm_front_pgdir_share(&obj->pgdir,
+					front_info->xb_dev->otherend_id,
+					obj->pages, obj->num_pages,
+					obj->be_alloc);
+	if (ret) {
+		drm_dbg_driver(obj->base.dev, "sharing %u pages failed: %d\n",
+			       obj->num_pages, ret);
+		return ret;
+	}
+	ret = xen_drm_front_dbuf_create(front_info, &obj->pgdir, cookie, width,
+					height, bpp, obj->base.size, offset);
+	if (ret) {
+		xen_drm_front_pgdir_free(&obj->pgdir);
+		return ret;
+	}
+	obj->dbuf_cookie = cookie;
+	obj->dbuf_pitch = pitch;
+	return 0;
+}
+
+/**
+ * xen_drm_front_gem_dumb_create() - DRM_IOCTL_MODE_CREATE_DUMB
+ * @file: the DRM file creating the buffer
+ * @dev: the DRM device
+ * @args: the request; pitch, size and handle are filled in on success
+ *
+ * Allocates the pages (or, with be-alloc, asks the backend for them) and
+ * creates the display buffer on the backend.
+ *
+ * Return: 0, -EINVAL for a layout the device cannot hold, -ENODEV if the
+ * device is gone, -ENOMEM/-ENOSPC when memory or grant references run out,
+ * or the backend's error.
+ */
+int xen_drm_front_gem_dumb_create(struct drm_file *file,
+				  struct drm_device *dev,
+				  struct drm_mode_create_dumb *args)
+{
+	struct xen_drm_front_drm_info *drm_info = dev->dev_private;
+	struct xen_gem_object *obj;
+	u32 pitch;
+	u64 size;
+	int ret, idx;
+
+	ret = xen_drm_front_gem_dumb_layout(args->width, args->height,
+					    args->bpp, &pitch, &size);
+	if (ret)
+		return ret;
+	if (!drm_dev_enter(dev, &idx))
+		return -ENODEV;
+
+	obj = gem_create(dev, size, drm_info->front_info->cfg.be_alloc);
+	if (IS_ERR(obj)) {
+		ret = PTR_ERR(obj);
+		goto out;
+	}
+	mutex_lock(&obj->lock);
+	ret = gem_create_dbuf(obj, args->width, args->height, args->bpp, pitch,
+			      0);
+	mutex_unlock(&obj->lock);
+	if (!ret)
+		ret = drm_gem_handle_create(file, &obj->base, &args->handle);
+	/* The handle, if any, holds the object now. */
+	drm_gem_object_put(&obj->base);
+	if (!ret) {
+		args->pitch = pitch;
+		args->size = size;
+	}
+out:
+	drm_dev_exit(idx);
+	return ret;
+}
+
+/**
+ * xen_drm_front_gem_import_sg_table() - wrap an imported dma-buf
+ * @dev: the DRM device
+ * @attach: the dma-buf attachment
+ * @sgt: the exporter's scatter table
+ *
+ * The dma-buf carries no layout, so the backend learns about it only when
+ * a framebuffer is created on it (see xen_drm_front_gem_get_dbuf()). We
+ * always grant the exporter's pages ourselves, be-alloc or not.
+ *
+ * Return: the new object or an ERR_PTR().
+ */
+struct drm_gem_object *
+xen_drm_front_gem_import_sg_table(struct drm_device *dev,
+				  struct dma_buf_attachment *attach,
+				  struct sg_table *sgt)
+{
+	size_t size = attach->dmabuf->size;
+	struct xen_gem_object *obj;
+	int ret;
+
+	if (!size || size > XEN_DRM_FRONT_MAX_BUF_SIZE)
+		return ERR_PTR(-EINVAL);
+	obj = gem_alloc(dev, size);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	drm_gem_private_object_init(dev, &obj->base, size);
+
+	obj->pages = kvmalloc_array(obj->num_pages, sizeof(*obj->pages),
+				    GFP_KERNEL);
+	if (!obj->pages) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	ret = drm_prime_sg_to_page_array(sgt, obj->pages, obj->num_pages);
+	if (ret) {
+		kvfree(obj->pages);
+		obj->pages = NULL;
+		goto fail;
+	}
+	obj->sgt_imported = sgt;
+	return &obj->base;
+
+fail:
+	/* No sgt recorded yet: the free path leaves the attachment alone. */
+	drm_gem_object_release(&obj->base);
+	mutex_destroy(&obj->lock);
+	kfree(obj);
+	return ERR_PTR(ret);
+}
+
+/**
+ * xen_drm_front_gem_get_dbuf() - the display buffer a framebuffer uses
+ * @gem_obj: the framebuffer's object
+ * @pitch: the framebuffer's bytes per line
+ * @cpp: the framebuffer's bytes per pixel
+ * @dbuf_cookie: where to store the backend's cookie for the buffer
+ *
+ * The backend derives a buffer's pitch from the width and bpp it was
+ * created with, so a framebuffer must use exactly that pitch. An imported
+ * buffer is created on the backend here, with the first framebuffer's
+ * layout. Call within drm_dev_enter().
+ *
+ * Return: 0, -EINVAL if @pitch cannot be expressed to the backend, or the
+ * error from creating the buffer.
+ */
+int xen_drm_front_gem_get_dbuf(struct drm_gem_object *gem_obj, u32 pitch,
+			       u32 cpp, u64 *dbuf_cookie)
+{
+	struct xen_gem_object *obj = to_xen_gem_obj(gem_obj);
+	u32 offset, height;
+	int ret = 0;
+
+	mutex_lock(&obj->lock);
+	if (!obj->dbuf_cookie && obj->sgt_imported) {
+		offset = obj->sgt_imported->sgl->offset;
+		if (!cpp || pitch % cpp || offset >= gem_obj->size) {
+			ret = -EINVAL;
+			goto out;
+		}
+		height = (gem_obj->size - offset) / pitch;
+		ret = gem_create_dbuf(obj, pitch / cpp, height, cpp * 8, pitch,
+				      offset);
+		if (ret)
+			goto out;
+	}
+	if (!obj->dbuf_cookie) {
+		ret = -ENODEV;
+	} else if (pitch != obj->dbuf_pitch) {
+		drm_dbg_kms(gem_obj->dev, "pitch %u differs from the buffer's %u\n",
+			    pitch, obj->dbuf_pitch);
+		ret = -EINVAL;
+	} else {
+		*dbuf_cookie = obj->dbuf_cookie;
+	}
+out:
+	mutex_unlock(&obj->lock);
+	return ret;
+}

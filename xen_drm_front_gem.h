@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+
+/*
+ * Xen para-virtual DRM frontend: GEM objects backed by displif buffers.
+ *
+ * Copyright (C) 2026 The drm_xen_front authors
+ */
+
+#ifndef __XEN_DRM_FRONT_GEM_H_
+#define __XEN_DRM_FRONT_GEM_H_
+
+#include <linux/types.h>
+
+struct dma_buf_attachment;
+struct drm_device;
+struct drm_file;
+struct drm_gem_object;
+struct drm_mode_create_dumb;
+struct sg_table;
+
+/* The largest buffer we create: an 8192x8192 XRGB8888 frame. */
+#define XEN_DRM_FRONT_MAX_BUF_SIZE	(8192ULL * 8192 * 4)
+
+int xen_drm_front_gem_dumb_layout(u32 width, u32 height, u32 bpp,
+				  u32 *pitch, u64 *size);
+int xen_drm_front_gem_dumb_create(struct drm_file *file,
+				  struct drm_device *dev,
+				  struct drm_mode_create_dumb *args);
+struct drm_gem_object *
+xen_drm_front_gem_import_sg_table(struct drm_device *dev,
+				  struct dma_buf_attachment *attach,
+				  struct sg_table *sgt);
+int xen_drm_front_gem_get_dbuf(struct drm_gem_object *obj, u32 pitch,
+			       u32 cpp, u64 *dbuf_cookie);
+
+#endif /* __XEN_DRM_FRONT_GEM_H_ */

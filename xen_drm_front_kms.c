@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+
+/*
+ * Xen para-virtual DRM frontend: mode setting.
+ *
+ * One simple display pipe per connector. Enabling the pipe is SET_CONFIG,
+ * disabling it an all-zero SET_CONFIG, a flip is PG_FLIP; the flip's DRM
+ * event is sent when the backend's EVT_PG_FLIP names the framebuffer, or
+ * after a timeout if it never does. Framebuffers exist on the backend
+ * between FB_ATTACH and FB_DETACH. The backend cannot fail an atomic commit
+ * that has already been checked, so when SET_CONFIG or PG_FLIP fails we set
+ * the connector's link-status to BAD and send a hotplug event: DRM's way of
+ * asking user space to probe and commit again.
+ *
+ * Copyright (C) 2026 The drm_xen_front authors
+ */
+
+#include <drm/drm_atomic.h>
+#include <drm/drm_atomic_helper.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_fourcc.h>
+#include <drm/drm_framebuffer.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_gem_atomic_helper.h>
+#include <drm/drm_gem_framebuffer_helper.h>
+#include <drm/drm_probe_helper.h>
+#include <drm/drm_vblank.h>
+
+#include <xen/xenbus.h>
+
+#include "xen_drm_front.h"
+#include "xen_drm_front_conn.h"
+#include "xen_drm_front_gem.h"
+#include "xen_drm_front_kms.h"
+
+/* The pixel formats displif backends are expected to show. */
+static const u32 xen_drm_front_formats[] = {
+	DRM_FORMAT_RGB565,
+	DRM_FORMAT_RGB888,
+	DRM_FORMAT_XRGB8888,
+	DRM_FORMAT_ARGB8888,
+	DRM_FORMAT_XRGB4444,
+	DRM_FORMAT_ARGB4444,
+	DRM_FORMAT_XRGB1555,
+	DRM_FORMAT_ARGB1555,
+	DRM_FORMAT_YUYV,
+};
+
+/* The backend knows no tiling: linear only. */
+static const u64 xen_drm_front_modifiers[] = {
+	DRM_FORMAT_MOD_LINEAR,
+	DRM_FORMAT_MOD_INVALID,
+};
+
+/**
+ * struct xen_drm_front_fb - a framebuffer known to the backend
+ * @base: the DRM framebuffer
+ * @fb_cookie: the backend's name for it
+ */
+struct xen_drm_front_fb {
+	struct drm_framebuffer base;
+	u64 fb_cookie;
+};
+
+/**
+ * xen_drm_front_kms_format_supported() - is a pixel format displayable
+ * @format: a DRM fourcc
+ *
+ * Return: true if @format is one of the formats the planes offer.
+ */
+bool xen_drm_front_kms_format_supported(u32 format)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(xen_drm_front_formats); i++)
+		if (xen_drm_front_formats[i] == format)
+			return true;
+	return false;
+}
+
+/**
+ * xen_drm_front_fb_to_cookie() - the backend's name for a framebuffer
+ * @fb: a framebuffer created by this driver, or NULL
+ *
+ * Return: the fb_cookie, or 0 (never a valid cookie) for NULL.
+ */
+u64 xen_drm_front_fb_to_cookie(struct drm_framebuffer *fb)
+{
+	return fb ? container_of(fb, struct xen_drm_front_fb, base)->fb_cookie : 0;
+}
+
+static struct xen_drm_front_info *dev_front_info(struct drm_device *dev)
+{
+	struct xen_drm_front_drm_info *drm_info = dev->dev_private;
+
+	return drm_info->front_info;
+}
+
+static void fb_destroy(struct drm_framebuffer *fb)
+{
+	int idx;
+
+	if (drm_dev_enter(fb->dev, &idx)) {
+		xen_drm_front_fb_detach(dev_front_info(fb->dev),
+					xen_drm_front_fb_to_cookie(fb));
+		drm_dev_exit(idx);
+	}
+	drm_gem_fb_destroy(fb);
+}
+
+static const struct drm_framebuffer_funcs fb_funcs = {
+	.destroy = fb_destroy,
+	.create_handle = drm_gem_fb_create_handle,
+};
+
+static struct drm_framebuffer *
+fb_create(struct drm_device *dev, struct drm_file *file,
+	  const struct drm_mode_fb_cmd2 *mode_cmd)
+{
+	const struct drm_format_info *info;
+	struct xen_drm_front_fb *xfb;
+	u64 dbuf_cookie;
+	int ret, idx;
+
+	if (!xen_drm_front_kms_format_supported(mode_cmd->pixel_format)) {
+		drm_dbg_kms(dev, "unsupported format %p4cc\n",
+			    &mode_cmd->pixel_format);
+		return ERR_PTR(-EINVAL);
+	}
+	if ((mode_cmd->flags & DRM_MODE_FB_MODIFIERS) &&
+	    mode_cmd->modifier[0] != DRM_FORMAT_MOD_LINEAR) {
+		drm_dbg_kms(dev, "unsupported modifier %#llx\n",
+			    mode_cmd->modifier[0]);
+		return ERR_PTR(-EINVAL);
+	}
+	/* displif has no offset into a buffer: a frame starts at its start. */
+	if (mode_cmd->offsets[0]) {
+		drm_dbg_kms(dev, "framebuffer offset %u not supported\n",
+			    mode_cmd->offsets[0]);
+		return ERR_PTR(-EINVAL);
+	}
+
+	xfb = kzalloc(sizeof(*xfb), GFP_KERNEL);
+	if (!xfb)
+		return ERR_PTR(-ENOMEM);
+	ret = drm_gem_fb_init_with_funcs(dev, &xfb->base, file, mode_cmd,
+					 &fb_funcs);
+	if (ret) {
+		kfree(xfb);
+		return ERR_PTR(ret);
+	}
+	/* From here drm_gem_fb_destroy() undoes everything but the attach. */
+
+	if (!drm_dev_enter(dev, &idx)) {
+		ret = -ENODEV;
+		goto fail;
+	}
+	info = xfb->base.format;
+	ret = xen_drm_front_gem_get_dbuf(xfb->base.obj[0], mode_cmd->pitches[0],
+					 info->cpp[0], &dbuf_cookie);
+	if (!ret) {
+		xfb->fb_cookie = xen_drm_front_new_cookie(dev_front_info(dev));
+		ret = xen_drm_front_fb_attach(dev_front_info(dev), dbuf_cookie,
+					      xfb->fb_cookie, mode_cmd->width,
+					      mode_cmd->height,
+					      mode_cmd->pixel_format);
+	}
+	drm_dev_exit(idx);
+	if (ret)
+		goto fail;
+	return &xfb->base;
+
+fail:
+	drm_gem_fb_destroy(&xfb->base);
+	return ERR_PTR(ret);
+}
+
+static const struct drm_mode_config_funcs mode_config_funcs = {
+	.fb_create = fb_create,
+	.atomic_check = drm_atomic_helper_check,
+	.atomic_commit = drm_atomic_helper_commit,
+};
+
+static struct xen_drm_front_drm_pipeline *
+to_pipeline(struct drm_simple_display_pipe *pipe)
+{
+	return container_of(pipe, struct xen_drm_front_drm_pipeline, pipe);
+}
+
+/* Send the flip's DRM event, if one is still pending. */
+static void send_pending_event(struct xen_drm_front_drm_pipeline *pipeline)
+{
+	struct drm_device *dev = pipeline->pipe.crtc.dev;
+	struct drm_pending_vblank_event *event;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pipeline->flip_lock, flags);
+	event = pipeline->pending_event;
+	pipeline->pending_event = NULL;
+	pipeline->pending_fb_cookie = 0;
+	spin_unlock_irqrestore(&pipeline->flip_lock, flags);
+	if (!event)
+		return;
+
+	spin_lock_irqsave(&dev->event_lock, flags);
+	drm_crtc_send_vblank_event(&pipeline->pipe.crtc, event);
+	spin_unlock_irqrestore(&dev->event_lock, flags);
+}
+
+static void link_bad_work(struct work_struct *work)
+{
+	struct xen_drm_front_drm_pipeline *pipeline =
+		container_of(work, struct xen_drm_front_drm_pipeline,
+			     link_bad_work);
+
+	drm_connector_set_link_status_property(&pipeline->conn,
+					       DRM_MODE_LINK_STATUS_BAD);
+	drm_kms_helper_hotplug_event(pipeline->conn.dev);
+}
+
+static void report_failure(struct xen_drm_front_drm_pipeline *pipeline,
+			   const char *what, int ret)
+{
+	drm_err_ratelimited(pipeline->conn.dev,
+			    "connector %u: backend %s failed: %d, link marked bad\n",
+			    pipeline->index, what, ret);
+	/* Locks the connection mutex: not from within the commit. */
+	schedule_work(&pipeline->link_bad_work);
+}
+
+static void frame_done_work(struct work_struct *work)
+{
+	struct xen_drm_front_drm_pipeline *pipeline =
+		container_of(to_delayed_work(work),
+			     struct xen_drm_front_drm_pipeline,
+			     frame_done_work);
+
+	drm_dbg_kms(pipeline->conn.dev,
+		    "connector %u: no EVT_PG_FLIP in %d ms, completing the flip\n",
+		    pipeline->index, XEN_DRM_FRONT_FRAME_DONE_TIMEOUT_MS);
+	send_pending_event(pipeline);
+}
+
+/**
+ * xen_drm_front_kms_on_frame_done() - the backend shows a framebuffer
+ * @pipeline: the connector's pipeline
+ * @fb_cookie: the framebuffer named by EVT_PG_FLIP
+ *
+ * Completes the pending flip if it was to @fb_cookie; anything else is a
+ * stale or bogus event and is ignored. Context: any, including IRQ.
+ */
+void xen_drm_front_kms_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline,
+				     u64 fb_cookie)
+{
+	unsigned long flags;
+	bool ours;
+
+	spin_lock_irqsave(&pipeline->flip_lock, flags);
+	ours = pipeline->pending_event && fb_cookie &&
+	       fb_cookie == pipeline->pending_fb_cookie;
+	spin_unlock_irqrestore(&pipeline->flip_lock, flags);
+	if (!ours) {
+		drm_dbg_kms(pipeline->conn.dev,
+			    "connector %u: ignoring EVT_PG_FLIP for fb %#llx\n",
+			    pipeline->index, fb_cookie);
+		return;
+	}
+	cancel_delayed_work(&pipeline->frame_done_work);
+	send_pending_event(pipeline);
+}
+
+static enum drm_mode_status
+display_mode_valid(struct drm_simple_display_pipe *pipe,
+		   const struct drm_display_mode *mode)
+{
+	struct xen_drm_front_drm_pipeline *pipeline = to_pipeline(pipe);
+
+	if (mode->flags & DRM_MODE_FLAG_INTERLACE)
+		return MODE_NO_INTERLACE;
+	if (mode->flags & DRM_MODE_FLAG_DBLSCAN)
+		return MODE_NO_DBLESCAN;
+	if (mode->hdisplay != pipeline->width ||
+	    mode->vdisplay != pipeline->height)
+		return MODE_BAD;
+	return MODE_OK;
+}
+
+static void display_enable(struct drm_simple_display_pipe *pipe,
+			   struct drm_crtc_state *crtc_state,
+			   struct drm_plane_state *plane_state)
+{
+	struct xen_drm_front_drm_pipeline *pipeline = to_pipeline(pipe);
+	struct drm_framebuffer *fb = plane_state->fb;
+	int ret, idx;
+
+	if (!drm_dev_enter(pipe->crtc.dev, &idx))
+		return;
+	ret = xen_drm_front_set_config(pipeline, plane_state->src_x >> 16,
+				       plane_state->src_y >> 16,
+				       crtc_state->mode.hdisplay,
+				       crtc_state->mode.vdisplay,
+				       fb->format->cpp[0] * 8,
+				       xen_drm_front_fb_to_cookie(fb));
+	if (ret)
+		report_failure(pipeline, "SET_CONFIG", ret);
+	drm_dev_exit(idx);
+}
+
+static void display_disable(struct drm_simple_display_pipe *pipe)
+{
+	struct xen_drm_front_drm_pipeline *pipeline = to_pipeline(pipe);
+	int ret, idx;
+
+	if (drm_dev_enter(pipe->crtc.dev, &idx)) {
+		ret = xen_drm_front_set_config(pipeline, 0, 0, 0, 0, 0, 0);
+		if (ret)
+			drm_dbg_kms(pipe->crtc.dev,
+				    "connector %u: disabling failed: %d\n",
+				    pipeline->index, ret);
+		drm_dev_exit(idx);
+	}
+	/* A flip to a display that is now off will not be answered. */
+	cancel_delayed_work_sync(&pipeline->frame_done_work);
+	send_pending_event(pipeline);
+}
+
+static int display_check(struct drm_simple_display_pipe *pipe,
+			 struct drm_plane_state *plane_state,
+			 struct drm_crtc_state *crtc_state)
+{
+	struct xen_drm_front_drm_pipeline *pipeline = to_pipeline(pipe);
+
+	if (!crtc_state->enable)
+		return 0;
+	/* The simple pipe already demands a full-screen, unscaled plane. */
+	if (crtc_state->mode.hdisplay != pipeline->width ||
+	    crtc_state->mode.vdisplay != pipeline->height)
+		return -EINVAL;
+	return 0;
+}
+
+static void display_update(struct drm_simple_display_pipe *pipe,
+			   struct drm_plane_state *old_plane_state)
+{
+	struct xen_drm_front_drm_pipeline *pipeline = to_pipeline(pipe);
+	struct drm_crtc *crtc = &pipe->crtc;
+	struct drm_plane_state *plane_state = pipe->plane.state;
+	struct drm_pending_vblank_event *event;
+	unsigned long flags;
+	u64 cookie;
+	int ret, idx;
+
+	event = crtc->state->event;
+	if (event) {
+		spin_lock_irqsave(&crtc->dev->event_lock, flags);
+		crtc->state->event = NULL;
+		spin_unlock_irqrestore(&crtc->dev->event_lock, flags);
+
+		spin_lock_irqsave(&pipeline->flip_lock, flags);
+		WARN_ON(pipeline->pending_event);
+		pipeline->pending_event = event;
+		spin_unlock_irqrestore(&pipeline->flip_lock, flags);
+	}
+
+	/*
+	 * Only a change of framebuffer on a lit display is a flip: enabling
+	 * and disabling went through SET_CONFIG, which completes at once.
+	 */
+	if (!crtc->state->active || !old_plane_state->fb || !plane_state->fb ||
+	    drm_atomic_crtc_needs_modeset(crtc->state) ||
+	    !drm_dev_enter(crtc->dev, &idx)) {
+		send_pending_event(pipeline);
+		return;
+	}
+
+	cookie = xen_drm_front_fb_to_cookie(plane_state->fb);
+	if (event) {
+		spin_lock_irqsave(&pipeline->flip_lock, flags);
+		pipeline->pending_fb_cookie = cookie;
+		spin_unlock_irqrestore(&pipeline->flip_lock, flags);
+		/* Armed before the request: EVT_PG_FLIP may beat the response. */
+		schedule_delayed_work(&pipeline->frame_done_work,
+				      msecs_to_jiffies(XEN_DRM_FRONT_FRAME_DONE_TIMEOUT_MS));
+	}
+
+	ret = xen_drm_front_page_flip(dev_front_info(crtc->dev),
+				      pipeline->index, cookie);
+	if (ret) {
+		cancel_delayed_work(&pipeline->frame_done_work);
+		send_pending_event(pipeline);
+		report_failure(pipeline, "PG_FLIP", ret);
+	}
+	drm_dev_exit(idx);
+}
+
+static const struct drm_simple_display_pipe_funcs display_funcs = {
+	.mode_valid = display_mode_valid,
+	.enable = display_enable,
+	.disable = display_disable,
+	.check = display_check,
+	.update = display_update,
+	.prepare_fb = drm_gem_simple_display_pipe_prepare_fb,
+};
+
+static int pipeline_init(struct xen_drm_front_drm_info *drm_info,
+			 unsigned int index)
+{
+	struct xen_drm_front_drm_pipeline *pipeline = &drm_info->pipeline[index];
+	const struct xen_drm_front_cfg_connector *cfg =
+		&drm_info->front_info->cfg.connectors[index];
+	int ret;
+
+	pipeline->drm_info = drm_info;
+	pipeline->index = index;
+	pipeline->width = cfg->width;
+	pipeline->height = cfg->height;
+	spin_lock_init(&pipeline->flip_lock);
+	INIT_DELAYED_WORK(&pipeline->frame_done_work, frame_done_work);
+	INIT_WORK(&pipeline->link_bad_work, link_bad_work);
+
+	ret = xen_drm_front_conn_init(pipeline);
+	if (ret)
+		return ret;
+	return drm_simple_display_pipe_init(drm_info->drm_dev, &pipeline->pipe,
+					    &display_funcs,
+					    xen_drm_front_formats,
+					    ARRAY_SIZE(xen_drm_front_formats),
+					    xen_drm_front_modifiers,
+					    &pipeline->conn);
+}
+
+/**
+ * xen_drm_front_kms_init() - set up mode setting for every connector
+ * @drm_info: the DRM side of the device, with its drm_dev allocated
+ *
+ * Return: 0 or a negative errno; managed resources are released with the
+ * DRM device.
+ */
+int xen_drm_front_kms_init(struct xen_drm_front_drm_info *drm_info)
+{
+	struct drm_device *dev = drm_info->drm_dev;
+	unsigned int i;
+	int ret;
+
+	ret = drmm_mode_config_init(dev);
+	if (ret)
+		return ret;
+	dev->mode_config.min_width = XEN_DRM_FRONT_MIN_DIM;
+	dev->mode_config.min_height = XEN_DRM_FRONT_MIN_DIM;
+	dev->mode_config.max_width = XEN_DRM_FRONT_MAX_DIM;
+	dev->mode_config.max_height = XEN_DRM_FRONT_MAX_DIM;
+	dev->mode_config.preferred_depth = 24;
+	dev->mode_config.prefer_shadow = 0;
+	dev->mode_config.funcs = &mode_config_funcs;
+
+	drm_info->num_pipelines = drm_info->front_info->cfg.num_connectors;
+	for (i = 0; i < drm_info->num_pipelines; i++) {
+		ret = pipeline_init(drm_info, i);
+		if (ret)
+			return ret;
+	}
+	drm_mode_config_reset(dev);
+	return 0;
+}
+
+/**
+ * xen_drm_front_kms_fini() - stop deferred work and complete pending flips
+ * @drm_info: the DRM side of the device, already unplugged
+ *
+ * After this, nothing of the pipelines runs on its own any more.
+ */
+void xen_drm_front_kms_fini(struct xen_drm_front_drm_info *drm_info)
+{
+	unsigned int i;
+
+	for (i = 0; i < drm_info->num_pipelines; i++) {
+		struct xen_drm_front_drm_pipeline *pipeline = &drm_info->pipeline[i];
+
+		cancel_delayed_work_sync(&pipeline->frame_done_work);
+		cancel_work_sync(&pipeline->link_bad_work);
+		send_pending_event(pipeline);
+	}
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+
+/*
+ * Xen para-virtual DRM frontend: mode setting.
+ *
+ * Copyright (C) 2026 The drm_xen_front authors
+ */
+
+#ifndef __XEN_DRM_FRONT_KMS_H_
+#define __XEN_DRM_FRONT_KMS_H_
+
+#include <linux/types.h>
+
+struct drm_framebuffer;
+struct xen_drm_front_drm_info;
+struct xen_drm_front_drm_pipeline;
+
+int xen_drm_front_kms_init(struct xen_drm_front_drm_info *drm_info);
+void xen_drm_front_kms_fini(struct xen_drm_front_drm_info *drm_info);
+void xen_drm_front_kms_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline,
+				     u64 fb_cookie);
+u64 xen_drm_front_fb_to_cookie(struct drm_framebuffer *fb);
+bool xen_drm_front_kms_format_supported(u32 format);
+
+#endif /* __XEN_DRM_FRONT_KMS_H_ */
