@@ -21,46 +21,41 @@ obj-$(CONFIG_DRM_XEN_FRONTEND_KUNIT_TEST) += tests/kunit/
 
 else
 
-KVER ?= $(shell ls /lib/modules 2>/dev/null | grep -- '-amd64$$' | sort -V | tail -n1)
-KDIR ?= /lib/modules/$(KVER)/build
-SRCS := $(wildcard xen_drm_front*.c xen_drm_front*.h)
-# The kernel tree (linux-source-6.1) unpacked for checkpatch and KUnit.
-KSRC ?= $(CURDIR)/build/linux
-
 .PHONY: all modules clean lint checkpatch sparse w1 kunit rig run check bench setup
 
 all: modules
 
+# Installs the build dependencies first (a no-op once they are there).
 modules:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_DRM_XEN_FRONTEND=m modules
+	tests/setup.sh build
+	$(MAKE) -C "$$(tests/kdir.sh)" M=$(CURDIR) CONFIG_DRM_XEN_FRONTEND=m modules
 
 clean:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C "$$(tests/kdir.sh)" M=$(CURDIR) clean
+	$(MAKE) -C tests/backend clean
+	$(MAKE) -C tests/client clean
 
 setup:
-	tests/setup.sh
+	tests/setup.sh all
 
-# Lint: W=1 and sparse builds that must print no warning, and checkpatch.
-lint: w1 sparse checkpatch
-
-w1:
-	tests/lint.sh w1
-
-sparse:
-	tests/lint.sh sparse
-
-checkpatch:
-	tests/lint.sh checkpatch
+# Lint: W=1 and sparse (C=2) builds that print no warning, checkpatch --strict.
+lint:
+	tests/setup.sh lint
+	tests/lint.sh
 
 kunit:
 	tests/kunit/run.sh
 
+# Every rig scenario, with our module.
 rig: modules
-	tests/rig/run.sh --module ours --all
+	tests/rig/run.sh --module ours all
 
+# The main job: boot the rig with our module, draw a test picture, and
+# leave the backend's view of the guest's screen in build/rig/screen.png.
 run: modules
 	tests/rig/demo.sh
 
+# Everything: lint, KUnit, rig scenarios (ours and Debian's reference).
 check:
 	tests/check.sh
 

@@ -11,6 +11,8 @@
  * Copyright (C) 2026 The drm_xen_front authors
  */
 
+#include <linux/slab.h>
+
 #include <drm/drm_atomic_helper.h>
 #include <drm/drm_connector.h>
 #include <drm/drm_modes.h>
@@ -113,7 +115,10 @@ static const struct drm_connector_funcs conn_funcs = {
 int xen_drm_front_conn_init(struct xen_drm_front_drm_pipeline *pipeline)
 {
 	struct drm_device *dev = pipeline->drm_info->drm_dev;
+	struct xen_drm_front_info *front_info = pipeline->drm_info->front_info;
 	struct drm_connector *connector = &pipeline->conn;
+	const char *uid;
+	char *path;
 	int ret;
 
 	drm_connector_helper_add(connector, &conn_helper_funcs);
@@ -122,5 +127,20 @@ int xen_drm_front_conn_init(struct xen_drm_front_drm_pipeline *pipeline)
 	if (ret)
 		return ret;
 	connector->polled = 0;
-	return 0;
+
+	/*
+	 * The toolstack's unique-id names the output across reboots: show it
+	 * in the PATH property, where compositors look for a stable name.
+	 */
+	uid = front_info->cfg.connectors[pipeline->index].unique_id;
+	if (!uid)
+		return 0;
+	drm_object_attach_property(&connector->base,
+				   connector->dev->mode_config.path_property, 0);
+	path = kasprintf(GFP_KERNEL, "xen-vdispl:%s", uid);
+	if (!path)
+		return -ENOMEM;
+	ret = drm_connector_set_path_property(connector, path);
+	kfree(path);
+	return ret;
 }

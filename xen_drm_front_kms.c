@@ -293,8 +293,8 @@ static void display_enable(struct drm_simple_display_pipe *pipe,
 	struct drm_framebuffer *fb = plane_state->fb;
 	int ret, idx;
 
-	if (!drm_dev_enter(pipe->crtc.dev, &idx))
-		return;
+	if (!fb || !drm_dev_enter(pipe->crtc.dev, &idx))
+		goto out;
 	ret = xen_drm_front_set_config(pipeline, plane_state->src_x >> 16,
 				       plane_state->src_y >> 16,
 				       crtc_state->mode.hdisplay,
@@ -304,6 +304,9 @@ static void display_enable(struct drm_simple_display_pipe *pipe,
 	if (ret)
 		report_failure(pipeline, "SET_CONFIG", ret);
 	drm_dev_exit(idx);
+out:
+	/* display_update() left the commit's event for us. */
+	send_pending_event(pipeline);
 }
 
 static void display_disable(struct drm_simple_display_pipe *pipe)
@@ -363,11 +366,13 @@ static void display_update(struct drm_simple_display_pipe *pipe,
 	}
 
 	/*
-	 * Only a change of framebuffer on a lit display is a flip: enabling
-	 * and disabling went through SET_CONFIG, which completes at once.
+	 * The commit tail updates planes before it enables CRTCs: a display
+	 * being lit gets its event from display_enable(), after SET_CONFIG.
 	 */
+	if (crtc->state->active && drm_atomic_crtc_needs_modeset(crtc->state))
+		return;
+	/* Only a change of framebuffer on a lit display is a flip. */
 	if (!crtc->state->active || !old_plane_state->fb || !plane_state->fb ||
-	    drm_atomic_crtc_needs_modeset(crtc->state) ||
 	    !drm_dev_enter(crtc->dev, &idx)) {
 		send_pending_event(pipeline);
 		return;

@@ -1,0 +1,29 @@
+#!/bin/bash
+# Install the Debian 12 packages a part of the project needs (idempotent:
+# only what is missing is installed; apt-get update runs once before that).
+# Usage: tests/setup.sh [build|lint|kunit|rig|all]...   (default: all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. tests/lib.sh
+
+build=(make gcc linux-headers-amd64 linux-image-amd64 kmod xz-utils)
+lint=(sparse linux-source-6.1)
+kunit=(linux-source-6.1 flex bison bc libelf-dev libssl-dev python3 qemu-system-x86 xz-utils rsync)
+rig=(qemu-system-x86 xen-hypervisor-4.17-amd64 xen-utils-4.17 libxen-dev linux-image-amd64
+     busybox-static cpio libdrm-tests libdrm-dev libpng-dev zlib1g-dev pkg-config gzip xz-utils
+     util-linux kmod)
+
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(all)
+pkgs=()
+for g in "${groups[@]}"; do
+	case $g in
+	build) pkgs+=("${build[@]}") ;;
+	lint) pkgs+=("${build[@]}" "${lint[@]}") ;;
+	kunit) pkgs+=("${kunit[@]}") ;;
+	rig) pkgs+=("${build[@]}" "${rig[@]}") ;;
+	all) pkgs+=("${build[@]}" "${lint[@]}" "${kunit[@]}" "${rig[@]}") ;;
+	*) echo "setup.sh: unknown group $g" >&2; exit 2 ;;
+	esac
+done
+need_pkgs "${pkgs[@]}"
