@@ -22,12 +22,16 @@
 
 #include <drm/drm_atomic_helper.h>
 #include <drm/drm_drv.h>
+#include <drm/drm_edid.h>
+#include <drm/drm_fb_helper.h>
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_ioctl.h>
 #include <drm/drm_managed.h>
 #include <drm/drm_prime.h>
 #include <drm/drm_probe_helper.h>
+
+#include <kunit/visibility.h>
 
 #include <xen/platform_pci.h>
 #include <xen/xen.h>
@@ -41,6 +45,11 @@
 #include "xen_drm_front_gem.h"
 #include "xen_drm_front_kms.h"
 #include "xen_drm_front_pgdir.h"
+
+static bool xen_drm_front_fbdev = true;
+module_param_named(fbdev, xen_drm_front_fbdev, bool, 0444);
+MODULE_PARM_DESC(fbdev,
+		 "Emulate fbdev, so the console shows on the display (default true)");
 
 /* How long remove() waits for the backend to acknowledge Closing. */
 #define XEN_DRM_FRONT_CLOSE_TIMEOUT_MS	3000
@@ -228,6 +237,41 @@ int xen_drm_front_set_config(struct xen_drm_front_drm_pipeline *pipeline,
 }
 
 /**
+ * xen_drm_front_get_edid() - XENDISPL_OP_GET_EDID (protocol v2)
+ * @front_info: the device
+ * @conn_idx: the connector
+ * @pages: zeroed pages the backend writes the EDID into
+ * @num_pages: number of @pages
+ * @edid_sz: where to store the size of the EDID the backend wrote
+ *
+ * Sent on the connector's own ring. The pages are shared only for the
+ * duration of the request.
+ *
+ * Return: 0 or a negative errno.
+ */
+int xen_drm_front_get_edid(struct xen_drm_front_info *front_info,
+			   unsigned int conn_idx, struct page **pages,
+			   unsigned int num_pages, u32 *edid_sz)
+{
+	struct xendispl_req req = { .operation = XENDISPL_OP_GET_EDID };
+	struct xen_drm_front_pgdir pgdir = {};
+	struct xendispl_resp resp;
+	int ret;
+
+	ret = xen_drm_front_pgdir_share(&pgdir, front_info->xb_dev->otherend_id,
+					pages, num_pages, false);
+	if (ret)
+		return ret;
+	req.op.get_edid.gref_directory = xen_drm_front_pgdir_start(&pgdir);
+	req.op.get_edid.buffer_sz = num_pages * XEN_PAGE_SIZE;
+	ret = be_call(front_info, conn_idx, &req, &resp);
+	if (!ret)
+		*edid_sz = resp.op.get_edid.edid_sz;
+	xen_drm_front_pgdir_free(&pgdir);
+	return ret;
+}
+
+/**
  * xen_drm_front_page_flip() - XENDISPL_OP_PG_FLIP
  * @front_info: the device
  * @conn_idx: the connector
@@ -288,6 +332,10 @@ static void drm_dev_released(struct drm_device *drm, void *data)
 {
 	struct xen_drm_front_drm_info *drm_info = data;
 	struct xen_drm_front_info *front_info;
+	unsigned int i;
+
+	for (i = 0; i < drm_info->num_pipelines; i++)
+		drm_edid_free(drm_info->pipeline[i].drm_edid);
 
 	mutex_lock(&xen_drm_front_release_lock);
 	front_info = drm_info->front_info;
@@ -330,6 +378,9 @@ static int drm_device_create(struct xen_drm_front_info *front_info)
 	ret = drm_dev_register(drm, 0);
 	if (ret)
 		goto fail;
+	/* The console lights the display while no compositor runs. */
+	if (xen_drm_front_fbdev)
+		drm_fbdev_generic_setup(drm, 32);
 
 	dev_info(&front_info->xb_dev->dev, "%s %d.%d.%d on minor %d, %u connector(s)\n",
 		 xen_drm_driver.name, xen_drm_driver.major,
@@ -565,7 +616,8 @@ static const struct xenbus_device_id xen_driver_ids[] = {
 	{ "" }
 };
 
-static struct xenbus_driver xen_driver = {
+/* Not static under KUnit: the tests drive the xenbus callbacks. */
+VISIBLE_IF_KUNIT struct xenbus_driver xen_drm_front_xenbus_driver = {
 	.ids = xen_driver_ids,
 	.probe = xen_drv_probe,
 	.remove = xen_drv_remove,
@@ -586,13 +638,13 @@ static int __init xen_drv_init(void)
 	if (drm_firmware_drivers_only())
 		return -ENODEV;
 	pr_info("xen_drm_front: registering the Xen PV display frontend\n");
-	return xenbus_register_frontend(&xen_driver);
+	return xenbus_register_frontend(&xen_drm_front_xenbus_driver);
 }
 
 static void __exit xen_drv_fini(void)
 {
 	pr_info("xen_drm_front: unregistering the Xen PV display frontend\n");
-	xenbus_unregister_driver(&xen_driver);
+	xenbus_unregister_driver(&xen_drm_front_xenbus_driver);
 }
 
 module_init(xen_drv_init);

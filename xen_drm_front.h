@@ -10,6 +10,7 @@
 #define __XEN_DRM_FRONT_H_
 
 #include <linux/atomic.h>
+#include <linux/hrtimer.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -20,10 +21,15 @@
 #include "xen_drm_front_cfg.h"
 
 struct drm_device;
+struct drm_edid;
 struct drm_pending_vblank_event;
+struct page;
 struct xenbus_device;
 struct xen_drm_front_evtchnl_pair;
 struct xen_drm_front_pgdir;
+
+/* Distinct display sizes of an EDID that modes may be set to. */
+#define XEN_DRM_FRONT_MAX_EDID_MODES		32
 
 /* How long a flip may wait for EVT_PG_FLIP before we complete it anyway. */
 #define XEN_DRM_FRONT_FRAME_DONE_TIMEOUT_MS	3100
@@ -41,6 +47,12 @@ struct xen_drm_front_pgdir;
  * @pending_fb_cookie: the framebuffer whose EVT_PG_FLIP completes it
  * @frame_done_work: completes a flip whose EVT_PG_FLIP never arrives
  * @link_bad_work: reports a failed SET_CONFIG/PG_FLIP to user space
+ * @drm_edid: the backend's EDID for this connector (protocol v2), or NULL
+ * @modes_lock: protects @num_sizes and @sizes
+ * @num_sizes: number of valid entries in @sizes
+ * @sizes: display sizes the connector's EDID offers, as width, height
+ * @vblank_timer: emulates the display's vertical blanking
+ * @vblank_period: the timer's period, from the mode's refresh rate
  */
 struct xen_drm_front_drm_pipeline {
 	struct xen_drm_front_drm_info *drm_info;
@@ -54,6 +66,12 @@ struct xen_drm_front_drm_pipeline {
 	u64 pending_fb_cookie;
 	struct delayed_work frame_done_work;
 	struct work_struct link_bad_work;
+	const struct drm_edid *drm_edid;
+	struct mutex modes_lock; /* protects the EDID's sizes */
+	unsigned int num_sizes;
+	u32 sizes[XEN_DRM_FRONT_MAX_EDID_MODES][2];
+	struct hrtimer vblank_timer;
+	ktime_t vblank_period;
 };
 
 /**
@@ -113,9 +131,16 @@ int xen_drm_front_fb_detach(struct xen_drm_front_info *front_info,
 int xen_drm_front_set_config(struct xen_drm_front_drm_pipeline *pipeline,
 			     u32 x, u32 y, u32 width, u32 height, u32 bpp,
 			     u64 fb_cookie);
+int xen_drm_front_get_edid(struct xen_drm_front_info *front_info,
+			   unsigned int conn_idx, struct page **pages,
+			   unsigned int num_pages, u32 *edid_sz);
 int xen_drm_front_page_flip(struct xen_drm_front_info *front_info,
 			    unsigned int conn_idx, u64 fb_cookie);
 void xen_drm_front_on_frame_done(struct xen_drm_front_info *front_info,
 				 unsigned int conn_idx, u64 fb_cookie);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+extern struct xenbus_driver xen_drm_front_xenbus_driver;
+#endif
 
 #endif /* __XEN_DRM_FRONT_H_ */

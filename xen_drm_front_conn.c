@@ -6,15 +6,22 @@
  * A displif connector is a virtual output with one configured resolution.
  * It is always connected: a backend that fails a request does not unplug
  * the output, it marks the link bad (see the KMS code) so that user space
- * re-probes and commits again.
+ * re-probes and commits again. With protocol version 2 the backend's EDID,
+ * when valid, provides the modes; the resolution stays the fallback.
  *
  * Copyright (C) 2026 The drm_xen_front authors
  */
 
+#include <linux/mm.h>
 #include <linux/slab.h>
+
+#include <xen/page.h>
+#include <xen/xenbus.h>
+#include <xen/interface/io/displif.h>
 
 #include <drm/drm_atomic_helper.h>
 #include <drm/drm_connector.h>
+#include <drm/drm_edid.h>
 #include <drm/drm_modes.h>
 #include <drm/drm_probe_helper.h>
 
@@ -74,10 +81,66 @@ to_pipeline(struct drm_connector *connector)
 	return container_of(connector, struct xen_drm_front_drm_pipeline, conn);
 }
 
+/* Remember the sizes of the EDID's modes: only those may be set. */
+static void record_sizes(struct xen_drm_front_drm_pipeline *pipeline)
+{
+	struct drm_display_mode *mode;
+	unsigned int i, n = 0;
+
+	mutex_lock(&pipeline->modes_lock);
+	list_for_each_entry(mode, &pipeline->conn.probed_modes, head) {
+		for (i = 0; i < n; i++)
+			if (pipeline->sizes[i][0] == mode->hdisplay &&
+			    pipeline->sizes[i][1] == mode->vdisplay)
+				break;
+		if (i < n || n == XEN_DRM_FRONT_MAX_EDID_MODES)
+			continue;
+		pipeline->sizes[n][0] = mode->hdisplay;
+		pipeline->sizes[n][1] = mode->vdisplay;
+		n++;
+	}
+	pipeline->num_sizes = n;
+	mutex_unlock(&pipeline->modes_lock);
+}
+
+/**
+ * xen_drm_front_conn_size_ok() - may the connector show a mode of this size
+ * @pipeline: the connector's pipeline
+ * @width: the mode's width
+ * @height: the mode's height
+ *
+ * Return: true for the configured resolution and the sizes of the modes
+ * the connector's EDID offered.
+ */
+bool xen_drm_front_conn_size_ok(struct xen_drm_front_drm_pipeline *pipeline,
+				u32 width, u32 height)
+{
+	unsigned int i;
+	bool ok;
+
+	if (width == pipeline->width && height == pipeline->height)
+		return true;
+	mutex_lock(&pipeline->modes_lock);
+	for (i = 0, ok = false; i < pipeline->num_sizes && !ok; i++)
+		ok = pipeline->sizes[i][0] == width &&
+		     pipeline->sizes[i][1] == height;
+	mutex_unlock(&pipeline->modes_lock);
+	return ok;
+}
+
 static int conn_get_modes(struct drm_connector *connector)
 {
 	struct xen_drm_front_drm_pipeline *pipeline = to_pipeline(connector);
 	struct drm_display_mode *mode;
+	int count;
+
+	if (pipeline->drm_edid) {
+		count = drm_edid_connector_update(connector, pipeline->drm_edid);
+		if (count > 0) {
+			record_sizes(pipeline);
+			return count;
+		}
+	}
 
 	mode = xen_drm_front_conn_mode_create(connector->dev, pipeline->width,
 					      pipeline->height);
@@ -106,11 +169,74 @@ static const struct drm_connector_funcs conn_funcs = {
 	.atomic_destroy_state = drm_atomic_helper_connector_destroy_state,
 };
 
+/*
+ * Ask the backend for the connector's EDID (protocol v2). Anything short of
+ * a complete, valid EDID is logged and ignored: the mode then comes from
+ * the configured resolution, as with protocol v1.
+ */
+static const struct drm_edid *read_edid(struct xen_drm_front_drm_pipeline *pipeline)
+{
+	struct xen_drm_front_info *front_info = pipeline->drm_info->front_info;
+	struct device *dev = &front_info->xb_dev->dev;
+	struct page *pages[XENDISPL_EDID_MAX_SIZE / XEN_PAGE_SIZE] = {};
+	const struct drm_edid *drm_edid = NULL;
+	unsigned int i, blocks;
+	u32 edid_sz = 0;
+	u8 *raw = NULL;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(pages); i++) {
+		pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!pages[i])
+			goto out;
+	}
+	ret = xen_drm_front_get_edid(front_info, pipeline->index, pages,
+				     ARRAY_SIZE(pages), &edid_sz);
+	if (ret) {
+		dev_info(dev, "connector %u: no EDID from the backend (%d), using %ux%u\n",
+			 pipeline->index, ret, pipeline->width, pipeline->height);
+		goto out;
+	}
+	if (edid_sz < EDID_LENGTH || edid_sz > XENDISPL_EDID_MAX_SIZE ||
+	    edid_sz % EDID_LENGTH) {
+		dev_warn(dev, "connector %u: backend's EDID size %u is invalid, using %ux%u\n",
+			 pipeline->index, edid_sz, pipeline->width,
+			 pipeline->height);
+		goto out;
+	}
+	raw = kmalloc(edid_sz, GFP_KERNEL);
+	if (!raw)
+		goto out;
+	for (i = 0; i * XEN_PAGE_SIZE < edid_sz; i++)
+		memcpy(raw + i * XEN_PAGE_SIZE, page_address(pages[i]),
+		       min_t(u32, XEN_PAGE_SIZE, edid_sz - i * XEN_PAGE_SIZE));
+	blocks = 1 + ((struct edid *)raw)->extensions;
+	if (blocks * EDID_LENGTH > edid_sz ||
+	    !drm_edid_is_valid((struct edid *)raw)) {
+		dev_warn(dev, "connector %u: backend's EDID is malformed (%u bytes, %u blocks), using %ux%u\n",
+			 pipeline->index, edid_sz, blocks, pipeline->width,
+			 pipeline->height);
+		goto out;
+	}
+	drm_edid = drm_edid_alloc(raw, blocks * EDID_LENGTH);
+	if (drm_edid)
+		dev_info(dev, "connector %u: EDID of %u block(s) from the backend\n",
+			 pipeline->index, blocks);
+out:
+	kfree(raw);
+	for (i = 0; i < ARRAY_SIZE(pages); i++)
+		if (pages[i])
+			__free_page(pages[i]);
+	return drm_edid;
+}
+
 /**
  * xen_drm_front_conn_init() - initialize a pipeline's connector
  * @pipeline: the pipeline; its index, width and height must be set
  *
- * Return: 0 or a negative errno from drm_connector_init().
+ * With protocol v2 this asks the backend for the connector's EDID.
+ *
+ * Return: 0 or a negative errno.
  */
 int xen_drm_front_conn_init(struct xen_drm_front_drm_pipeline *pipeline)
 {
@@ -127,6 +253,12 @@ int xen_drm_front_conn_init(struct xen_drm_front_drm_pipeline *pipeline)
 	if (ret)
 		return ret;
 	connector->polled = 0;
+	mutex_init(&pipeline->modes_lock);
+
+	if (front_info->cfg.version >= 2) {
+		drm_connector_attach_edid_property(connector);
+		pipeline->drm_edid = read_edid(pipeline);
+	}
 
 	/*
 	 * The toolstack's unique-id names the output across reboots: show it

@@ -17,6 +17,8 @@ struct xen_drm_front_drm_pipeline;
 
 struct drm_display_mode *
 xen_drm_front_conn_mode_create(struct drm_device *dev, u32 width, u32 height);
+bool xen_drm_front_conn_size_ok(struct xen_drm_front_drm_pipeline *pipeline,
+				u32 width, u32 height);
 int xen_drm_front_conn_init(struct xen_drm_front_drm_pipeline *pipeline);
 
 #endif /* __XEN_DRM_FRONT_CONN_H_ */

@@ -34,8 +34,11 @@
  * struct xen_gem_object - a GEM object shared with the backend
  * @base: the GEM object
  * @num_pages: number of pages backing the object
- * @pages: the pages
- * @be_alloc: @pages are unpopulated pages the backend's grants map into
+ * @pages: the pages the CPU uses (mmap, vmap, PRIME export)
+ * @be_alloc: the backend provides the buffer: @be_pages are unpopulated
+ *	pages its grants are mapped into
+ * @be_pages: for @be_alloc, the pages mapped from the backend
+ * @shadow: @pages are a copy of @be_pages that is copied over when shown
  * @sgt_imported: for a PRIME import, the exporter's table
  * @lock: protects the dbuf fields (imports create their dbuf lazily)
  * @dbuf_cookie: the backend's name for the buffer, 0 while none
@@ -47,6 +50,8 @@ struct xen_gem_object {
 	unsigned int num_pages;
 	struct page **pages;
 	bool be_alloc;
+	struct page **be_pages;
+	bool shadow;
 	struct sg_table *sgt_imported;
 	struct mutex lock; /* protects the dbuf fields */
 	u64 dbuf_cookie;
@@ -99,6 +104,15 @@ int xen_drm_front_gem_dumb_layout(u32 width, u32 height, u32 bpp,
 	return 0;
 }
 
+static void gem_free_be_pages(struct xen_gem_object *obj)
+{
+	if (!obj->be_pages)
+		return;
+	xen_free_unpopulated_pages(obj->num_pages, obj->be_pages);
+	kvfree(obj->be_pages);
+	obj->be_pages = NULL;
+}
+
 static void gem_free_object(struct drm_gem_object *gem_obj)
 {
 	struct xen_gem_object *obj = to_xen_gem_obj(gem_obj);
@@ -118,14 +132,10 @@ static void gem_free_object(struct drm_gem_object *gem_obj)
 	if (obj->sgt_imported) {
 		kvfree(obj->pages);
 		drm_prime_gem_destroy(gem_obj, obj->sgt_imported);
-	} else if (obj->pages) {
-		if (obj->be_alloc) {
-			xen_free_unpopulated_pages(obj->num_pages, obj->pages);
-			kvfree(obj->pages);
-		} else {
-			drm_gem_put_pages(gem_obj, obj->pages, true, false);
-		}
+	} else if (obj->pages && obj->pages != obj->be_pages) {
+		drm_gem_put_pages(gem_obj, obj->pages, true, false);
 	}
+	gem_free_be_pages(obj);
 	drm_gem_object_release(gem_obj);
 	mutex_destroy(&obj->lock);
 	kfree(obj);
@@ -215,42 +225,72 @@ static struct xen_gem_object *gem_create(struct drm_device *dev, size_t size,
 		return obj;
 
 	if (be_alloc) {
-		/* The backend's pages will be mapped here: no shmem behind. */
-		drm_gem_private_object_init(dev, &obj->base, size);
 		obj->be_alloc = true;
-		obj->pages = kvmalloc_array(obj->num_pages, sizeof(*obj->pages),
-					    GFP_KERNEL);
-		if (!obj->pages) {
+		obj->be_pages = kvmalloc_array(obj->num_pages,
+					       sizeof(*obj->be_pages),
+					       GFP_KERNEL);
+		if (!obj->be_pages) {
 			ret = -ENOMEM;
-			goto fail;
+			goto fail_uninit;
 		}
-		ret = xen_alloc_unpopulated_pages(obj->num_pages, obj->pages);
+		ret = xen_alloc_unpopulated_pages(obj->num_pages, obj->be_pages);
 		if (ret) {
-			kvfree(obj->pages);
-			obj->pages = NULL;
-			goto fail;
+			kvfree(obj->be_pages);
+			obj->be_pages = NULL;
+			goto fail_uninit;
 		}
-		return obj;
+		/*
+		 * A PV guest cannot map another domain's frames with ordinary
+		 * page tables: user and kernel mappings of the backend's pages
+		 * would fault. There the CPU works on shmem pages that are
+		 * copied to the backend's when shown. Auto-translated guests
+		 * map the backend's pages directly.
+		 */
+		if (!xen_pv_domain()) {
+			drm_gem_private_object_init(dev, &obj->base, size);
+			obj->pages = obj->be_pages;
+			return obj;
+		}
+		obj->shadow = true;
 	}
 
 	ret = drm_gem_object_init(dev, &obj->base, size);
-	if (ret) {
-		/* Not initialized: the GEM free path does not apply yet. */
-		mutex_destroy(&obj->lock);
-		kfree(obj);
-		return ERR_PTR(ret);
-	}
+	if (ret)
+		goto fail_uninit;
 	obj->pages = drm_gem_get_pages(&obj->base);
 	if (IS_ERR(obj->pages)) {
 		ret = PTR_ERR(obj->pages);
 		obj->pages = NULL;
-		goto fail;
+		drm_gem_object_put(&obj->base);
+		return ERR_PTR(ret);
 	}
 	return obj;
 
-fail:
-	drm_gem_object_put(&obj->base);
+fail_uninit:
+	/* The GEM object is not initialized: its free path does not apply. */
+	gem_free_be_pages(obj);
+	mutex_destroy(&obj->lock);
+	kfree(obj);
 	return ERR_PTR(ret);
+}
+
+/**
+ * xen_drm_front_gem_flush() - make what the CPU wrote visible to the backend
+ * @gem_obj: an object about to be shown (SET_CONFIG, PG_FLIP)
+ *
+ * Only a shadowed be-alloc object (PV guests) needs work: its pages are
+ * copied to the backend's, through the kernel's grant mapping of them.
+ */
+void xen_drm_front_gem_flush(struct drm_gem_object *gem_obj)
+{
+	struct xen_gem_object *obj = to_xen_gem_obj(gem_obj);
+	unsigned int i;
+
+	if (!obj->shadow || !obj->pgdir.map_handles)
+		return;
+	for (i = 0; i < obj->num_pages; i++)
+		copy_page(page_address(obj->be_pages[i]),
+			  page_address(obj->pages[i]));
 }
 
 /* Called with obj->lock held, within drm_dev_enter(). */
@@ -263,8 +303,8 @@ static int gem_create_dbuf(struct xen_gem_object *obj, u32 width, u32 height,
 
 	ret = xen_drm_front_pgdir_share(&obj->pgdir,
 					front_info->xb_dev->otherend_id,
-					obj->pages, obj->num_pages,
-					obj->be_alloc);
+					obj->be_alloc ? obj->be_pages : obj->pages,
+					obj->num_pages, obj->be_alloc);
 	if (ret) {
 		drm_dbg_driver(obj->base.dev, "sharing %u pages failed: %d\n",
 			       obj->num_pages, ret);

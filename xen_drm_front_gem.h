@@ -30,6 +30,7 @@ struct drm_gem_object *
 xen_drm_front_gem_import_sg_table(struct drm_device *dev,
 				  struct dma_buf_attachment *attach,
 				  struct sg_table *sgt);
+void xen_drm_front_gem_flush(struct drm_gem_object *gem_obj);
 int xen_drm_front_gem_get_dbuf(struct drm_gem_object *obj, u32 pitch,
 			       u32 cpp, u64 *dbuf_cookie);
 

@@ -17,12 +17,14 @@
 
 #include <drm/drm_atomic.h>
 #include <drm/drm_atomic_helper.h>
+#include <drm/drm_damage_helper.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_fourcc.h>
 #include <drm/drm_framebuffer.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_gem_atomic_helper.h>
 #include <drm/drm_gem_framebuffer_helper.h>
+#include <drm/drm_managed.h>
 #include <drm/drm_probe_helper.h>
 #include <drm/drm_vblank.h>
 
@@ -108,9 +110,16 @@ static void fb_destroy(struct drm_framebuffer *fb)
 	drm_gem_fb_destroy(fb);
 }
 
+/*
+ * DIRTYFB (front-buffer rendering: fbcon, Xorg without page flips) becomes
+ * an atomic commit of the same framebuffer, which display_update() sends
+ * as PG_FLIP: the backend then shows, and copies if it must, the new
+ * contents.
+ */
 static const struct drm_framebuffer_funcs fb_funcs = {
 	.destroy = fb_destroy,
 	.create_handle = drm_gem_fb_create_handle,
+	.dirty = drm_atomic_helper_dirtyfb,
 };
 
 static struct drm_framebuffer *
@@ -279,10 +288,43 @@ display_mode_valid(struct drm_simple_display_pipe *pipe,
 		return MODE_NO_INTERLACE;
 	if (mode->flags & DRM_MODE_FLAG_DBLSCAN)
 		return MODE_NO_DBLESCAN;
-	if (mode->hdisplay != pipeline->width ||
-	    mode->vdisplay != pipeline->height)
+	if (!xen_drm_front_conn_size_ok(pipeline, mode->hdisplay,
+					mode->vdisplay))
 		return MODE_BAD;
 	return MODE_OK;
+}
+
+/*
+ * displif has no vertical blanking: a timer at the mode's refresh rate
+ * provides DRM's vblank counters and timestamps, which compositors pace
+ * themselves with. Flips still complete on the backend's EVT_PG_FLIP.
+ */
+static enum hrtimer_restart vblank_timer_fn(struct hrtimer *timer)
+{
+	struct xen_drm_front_drm_pipeline *pipeline =
+		container_of(timer, struct xen_drm_front_drm_pipeline,
+			     vblank_timer);
+
+	hrtimer_forward_now(timer, pipeline->vblank_period);
+	drm_crtc_handle_vblank(&pipeline->pipe.crtc);
+	return HRTIMER_RESTART;
+}
+
+static int display_enable_vblank(struct drm_simple_display_pipe *pipe)
+{
+	struct xen_drm_front_drm_pipeline *pipeline = to_pipeline(pipe);
+	int hz = drm_mode_vrefresh(&pipe->crtc.state->mode);
+
+	pipeline->vblank_period = ns_to_ktime(NSEC_PER_SEC / (hz > 0 ? hz : 60));
+	hrtimer_start(&pipeline->vblank_timer, pipeline->vblank_period,
+		      HRTIMER_MODE_REL);
+	return 0;
+}
+
+static void display_disable_vblank(struct drm_simple_display_pipe *pipe)
+{
+	/* May run from the timer's own callback: do not wait for it. */
+	hrtimer_try_to_cancel(&to_pipeline(pipe)->vblank_timer);
 }
 
 static void display_enable(struct drm_simple_display_pipe *pipe,
@@ -293,8 +335,10 @@ static void display_enable(struct drm_simple_display_pipe *pipe,
 	struct drm_framebuffer *fb = plane_state->fb;
 	int ret, idx;
 
+	drm_crtc_vblank_on(&pipe->crtc);
 	if (!fb || !drm_dev_enter(pipe->crtc.dev, &idx))
 		goto out;
+	xen_drm_front_gem_flush(fb->obj[0]);
 	ret = xen_drm_front_set_config(pipeline, plane_state->src_x >> 16,
 				       plane_state->src_y >> 16,
 				       crtc_state->mode.hdisplay,
@@ -325,6 +369,7 @@ static void display_disable(struct drm_simple_display_pipe *pipe)
 	/* A flip to a display that is now off will not be answered. */
 	cancel_delayed_work_sync(&pipeline->frame_done_work);
 	send_pending_event(pipeline);
+	drm_crtc_vblank_off(&pipe->crtc);
 }
 
 static int display_check(struct drm_simple_display_pipe *pipe,
@@ -336,8 +381,8 @@ static int display_check(struct drm_simple_display_pipe *pipe,
 	if (!crtc_state->enable)
 		return 0;
 	/* The simple pipe already demands a full-screen, unscaled plane. */
-	if (crtc_state->mode.hdisplay != pipeline->width ||
-	    crtc_state->mode.vdisplay != pipeline->height)
+	if (!xen_drm_front_conn_size_ok(pipeline, crtc_state->mode.hdisplay,
+					crtc_state->mode.vdisplay))
 		return -EINVAL;
 	return 0;
 }
@@ -388,6 +433,7 @@ static void display_update(struct drm_simple_display_pipe *pipe,
 				      msecs_to_jiffies(XEN_DRM_FRONT_FRAME_DONE_TIMEOUT_MS));
 	}
 
+	xen_drm_front_gem_flush(plane_state->fb->obj[0]);
 	ret = xen_drm_front_page_flip(dev_front_info(crtc->dev),
 				      pipeline->index, cookie);
 	if (ret) {
@@ -405,6 +451,8 @@ static const struct drm_simple_display_pipe_funcs display_funcs = {
 	.check = display_check,
 	.update = display_update,
 	.prepare_fb = drm_gem_simple_display_pipe_prepare_fb,
+	.enable_vblank = display_enable_vblank,
+	.disable_vblank = display_disable_vblank,
 };
 
 static int pipeline_init(struct xen_drm_front_drm_info *drm_info,
@@ -422,6 +470,8 @@ static int pipeline_init(struct xen_drm_front_drm_info *drm_info,
 	spin_lock_init(&pipeline->flip_lock);
 	INIT_DELAYED_WORK(&pipeline->frame_done_work, frame_done_work);
 	INIT_WORK(&pipeline->link_bad_work, link_bad_work);
+	hrtimer_init(&pipeline->vblank_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	pipeline->vblank_timer.function = vblank_timer_fn;
 
 	ret = xen_drm_front_conn_init(pipeline);
 	if (ret)
@@ -432,6 +482,12 @@ static int pipeline_init(struct xen_drm_front_drm_info *drm_info,
 					    ARRAY_SIZE(xen_drm_front_formats),
 					    xen_drm_front_modifiers,
 					    &pipeline->conn);
+}
+
+/* The DRM device is being freed: nothing of ours may run any more. */
+static void kms_release(struct drm_device *dev, void *data)
+{
+	xen_drm_front_kms_fini(data);
 }
 
 /**
@@ -464,12 +520,19 @@ int xen_drm_front_kms_init(struct xen_drm_front_drm_info *drm_info)
 		if (ret)
 			return ret;
 	}
+	ret = drm_vblank_init(dev, drm_info->num_pipelines);
+	if (ret)
+		return ret;
+	/* Registered after drm_vblank_init(): released before its state. */
+	ret = drmm_add_action_or_reset(dev, kms_release, drm_info);
+	if (ret)
+		return ret;
 	drm_mode_config_reset(dev);
 	return 0;
 }
 
 /**
- * xen_drm_front_kms_fini() - stop deferred work and complete pending flips
+ * xen_drm_front_kms_fini() - stop timers, deferred work; complete flips
  * @drm_info: the DRM side of the device, already unplugged
  *
  * After this, nothing of the pipelines runs on its own any more.
@@ -484,5 +547,6 @@ void xen_drm_front_kms_fini(struct xen_drm_front_drm_info *drm_info)
 		cancel_delayed_work_sync(&pipeline->frame_done_work);
 		cancel_work_sync(&pipeline->link_bad_work);
 		send_pending_event(pipeline);
+		hrtimer_cancel(&pipeline->vblank_timer);
 	}
 }
