@@ -408,6 +408,9 @@ static bool backend_disconnect(struct xen_drm_front_info *front_info)
 	struct xen_drm_front_drm_info *drm_info = front_info->drm_info;
 	struct drm_device *drm = drm_info ? drm_info->drm_dev : NULL;
 
+	/* Unplugged already: it waits for its users, our reference is gone. */
+	if (drm && drm_dev_is_unplugged(drm))
+		drm = NULL;
 	/* Release anyone waiting for the backend before unplug waits on them. */
 	xen_drm_front_evtchnl_set_state(front_info, EVTCHNL_STATE_DISCONNECTED);
 	if (drm) {
@@ -517,8 +520,12 @@ static void displback_changed(struct xenbus_device *xb_dev,
 		dev_info(&xb_dev->dev, "backend went %s, disconnecting\n",
 			 xenbus_strstate(backend_state));
 		xenbus_switch_state(xb_dev, XenbusStateReconfiguring);
-		/* If nobody holds the DRM device, release already reconnected. */
-		backend_disconnect(front_info);
+		/*
+		 * The DRM device's release reconnects once its last user is
+		 * gone; without a device there is nobody to wait for.
+		 */
+		if (!backend_disconnect(front_info))
+			schedule_work(&front_info->reconnect_work);
 		break;
 	}
 	mutex_unlock(&front_info->lock);

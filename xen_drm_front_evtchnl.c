@@ -37,18 +37,26 @@ MODULE_PARM_DESC(req_timeout_ms,
 static const s32 xen_errnos[] = {
 	EPERM, ENOENT, ESRCH, EINTR, EIO, ENXIO, E2BIG, ENOEXEC, EBADF,
 	ECHILD, EAGAIN, ENOMEM, EACCES, EFAULT, EBUSY, EEXIST, EXDEV, ENODEV,
-	EINVAL, ENFILE, EMFILE, ENOSPC, EMLINK, EDOM, ERANGE, EDEADLK,
-	ENAMETOOLONG, ENOLCK, ENODATA, ETIME, EBADMSG, EOVERFLOW,
-	EILSEQ, ENOTSOCK, EOPNOTSUPP, EADDRINUSE, EADDRNOTAVAIL, ENOBUFS,
-	EISCONN, ENOTCONN, ETIMEDOUT,
+	ENOTDIR, EISDIR, EINVAL, ENFILE, EMFILE, ENOSPC, EROFS, EMLINK, EDOM,
+	ERANGE, EDEADLK, ENAMETOOLONG, ENOLCK, ENOTEMPTY, ENODATA, ETIME,
+	EBADMSG, EOVERFLOW, EILSEQ, ENOTSOCK, EMSGSIZE, EOPNOTSUPP,
+	EADDRINUSE, EADDRNOTAVAIL, ENOBUFS, EISCONN, ENOTCONN, ETIMEDOUT,
+	ECONNREFUSED,
 };
+
+/*
+ * Xen's "function not implemented": the backend lacks the operation. In
+ * Linux that number means "no such system call", so it becomes -EOPNOTSUPP.
+ */
+#define XEN_DRM_FRONT_XEN_NOT_IMPLEMENTED	38
 
 /**
  * xen_drm_front_evtchnl_status_to_errno() - map a response status to errno
  * @status: the status field of a displif response: 0 or -XEN_Exx
  *
- * Return: 0, the matching negative Linux errno, or -EIO for a status that
- * is not a Xen errno (a positive value, or a number Xen does not define).
+ * Return: 0, the matching negative Linux errno (-EOPNOTSUPP for "not
+ * implemented"), or -EIO for a status that is not a Xen errno (a positive
+ * value, or a number Xen does not define).
  */
 int xen_drm_front_evtchnl_status_to_errno(s32 status)
 {
@@ -56,6 +64,8 @@ int xen_drm_front_evtchnl_status_to_errno(s32 status)
 
 	if (!status)
 		return 0;
+	if (status == -XEN_DRM_FRONT_XEN_NOT_IMPLEMENTED)
+		return -EOPNOTSUPP;
 	for (i = 0; i < ARRAY_SIZE(xen_errnos); i++)
 		if (status == -xen_errnos[i])
 			return status;
@@ -79,6 +89,8 @@ static void evtchnl_on_response(struct xen_drm_front_evtchnl *evtchnl,
 {
 	struct device *dev = &evtchnl->front_info->xb_dev->dev;
 
+	/* Even a late answer shows the backend is alive again. */
+	evtchnl->u.req.stalled = false;
 	if (!evtchnl->u.req.pending || resp->id != evtchnl->u.req.pending_id) {
 		dev_warn_ratelimited(dev, "connector %u: ignoring response with unexpected id %u\n",
 				     evtchnl->index, resp->id);
@@ -454,7 +466,9 @@ void xen_drm_front_evtchnl_free_all(struct xen_drm_front_info *front_info)
  *
  * One request is in flight per ring. The backend has
  * xen_drm_front_req_timeout_ms to answer with a response that carries the
- * request's id and operation; anything else is ignored.
+ * request's id and operation; anything else is ignored. After a timeout,
+ * requests fail with -ETIMEDOUT at once for one timeout period, unless the
+ * backend answers something meanwhile.
  *
  * Context: process context, may sleep.
  * Return: 0, the backend's status as a negative errno, -ETIMEDOUT if it did
@@ -474,6 +488,16 @@ int xen_drm_front_evtchnl_call(struct xen_drm_front_evtchnl *evtchnl,
 	spin_lock_irqsave(&front_info->io_lock, flags);
 	if (evtchnl->state != EVTCHNL_STATE_CONNECTED) {
 		ret = -EIO;
+		goto out_unlock;
+	}
+	/*
+	 * A backend that just let a request time out gets no new one for a
+	 * timeout period: callers queued behind that request fail at once
+	 * instead of each waiting the full timeout in turn.
+	 */
+	if (evtchnl->u.req.stalled &&
+	    time_before(jiffies, evtchnl->u.req.stall_end)) {
+		ret = -ETIMEDOUT;
 		goto out_unlock;
 	}
 	/* Only requests the backend never answered can fill the ring. */
@@ -501,6 +525,9 @@ int xen_drm_front_evtchnl_call(struct xen_drm_front_evtchnl *evtchnl,
 	if (evtchnl->u.req.pending) {
 		/* A late response to this id will be ignored. */
 		evtchnl->u.req.pending = false;
+		evtchnl->u.req.stalled = true;
+		evtchnl->u.req.stall_end = jiffies +
+			msecs_to_jiffies(xen_drm_front_req_timeout_ms);
 		ret = -ETIMEDOUT;
 		dev_err_ratelimited(&front_info->xb_dev->dev,
 				    "connector %u: backend did not answer operation %#x (id %u) in %u ms\n",

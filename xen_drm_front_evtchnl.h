@@ -52,6 +52,9 @@ enum xen_drm_front_evtchnl_type {
  * @u.req.pending_id: id of that request
  * @u.req.pending_op: operation of that request
  * @u.req.resp: copy of the matching response, valid after @u.req.done
+ * @u.req.stalled: a request timed out and the backend has not answered
+ *	anything since
+ * @u.req.stall_end: until then, requests fail at once (in jiffies)
  * @u.evt: event page state
  * @u.evt.page: the shared event page
  * @u.evt.next_id: id the backend's next event should carry
@@ -74,6 +77,8 @@ struct xen_drm_front_evtchnl {
 			u16 pending_id;
 			u8 pending_op;
 			struct xendispl_resp resp;
+			bool stalled;
+			unsigned long stall_end;
 		} req;
 		struct {
 			struct xendispl_event_page *page;

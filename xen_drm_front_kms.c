@@ -184,6 +184,31 @@ fail:
 	return ERR_PTR(ret);
 }
 
+/*
+ * The default commit tail waits for a vblank before it releases the old
+ * framebuffers. Ours are timer-made and tell nothing about the backend: a
+ * displif flip is done when EVT_PG_FLIP arrives, which completes the
+ * commit's flip_done. Waiting for that, and not for a vblank, releases a
+ * buffer only once the backend shows another, and adds no vblank period
+ * to every commit.
+ */
+static void commit_tail(struct drm_atomic_state *old_state)
+{
+	struct drm_device *dev = old_state->dev;
+
+	drm_atomic_helper_commit_modeset_disables(dev, old_state);
+	drm_atomic_helper_commit_planes(dev, old_state, 0);
+	drm_atomic_helper_commit_modeset_enables(dev, old_state);
+	drm_atomic_helper_fake_vblank(old_state);
+	drm_atomic_helper_commit_hw_done(old_state);
+	drm_atomic_helper_wait_for_flip_done(dev, old_state);
+	drm_atomic_helper_cleanup_planes(dev, old_state);
+}
+
+static const struct drm_mode_config_helper_funcs mode_config_helpers = {
+	.atomic_commit_tail = commit_tail,
+};
+
 static const struct drm_mode_config_funcs mode_config_funcs = {
 	.fb_create = fb_create,
 	.atomic_check = drm_atomic_helper_check,
@@ -513,6 +538,7 @@ int xen_drm_front_kms_init(struct xen_drm_front_drm_info *drm_info)
 	dev->mode_config.preferred_depth = 24;
 	dev->mode_config.prefer_shadow = 0;
 	dev->mode_config.funcs = &mode_config_funcs;
+	dev->mode_config.helper_private = &mode_config_helpers;
 
 	drm_info->num_pipelines = drm_info->front_info->cfg.num_connectors;
 	for (i = 0; i < drm_info->num_pipelines; i++) {

@@ -76,6 +76,8 @@ static int grant_all(struct xen_drm_front_pgdir *pgdir)
 	int ret;
 
 	/* Reserve everything first: we never stop half-way through granting. */
+	if (total > U16_MAX)
+		return -ENOSPC;
 	ret = gnttab_alloc_grant_references(total, &head);
 	if (ret)
 		return -ENOSPC;
