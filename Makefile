@@ -16,8 +16,19 @@ drm_xen_front-objs := xen_drm_front.o \
 
 obj-$(CONFIG_DRM_XEN_FRONTEND) += drm_xen_front.o
 
-# KUnit: the driver's objects built in, over a fake Xen (tests/kunit/).
-obj-$(CONFIG_DRM_XEN_FRONTEND_KUNIT_TEST) += tests/kunit/
+# KUnit (tests/kunit/run.sh): the driver's objects built in with the test
+# suites, over a fake Xen that defines the Xen calls (needs CONFIG_XEN=n).
+drm_xen_front_kunit-y := $(drm_xen_front-objs) \
+			 tests/kunit/fake_xen.o \
+			 tests/kunit/helpers.o \
+			 tests/kunit/cfg_test.o \
+			 tests/kunit/evtchnl_test.o \
+			 tests/kunit/pgdir_test.o \
+			 tests/kunit/kms_test.o \
+			 tests/kunit/front_test.o
+CFLAGS_tests/kunit/helpers.o := -I$(srctree)/drivers/gpu/drm
+CFLAGS_tests/kunit/kms_test.o := -I$(srctree)/drivers/gpu/drm
+obj-$(CONFIG_DRM_XEN_FRONTEND_KUNIT_TEST) += drm_xen_front_kunit.o
 
 else
 
@@ -48,6 +59,8 @@ kunit:
 
 # Every rig scenario, with our module.
 rig: modules
+	$(MAKE) -C tests/backend
+	$(MAKE) -C tests/client
 	tests/rig/run.sh --module ours all
 
 # The main job: boot the rig with our module, draw a test picture, and

@@ -1,0 +1,98 @@
+#!/bin/bash
+# make check: everything, in order: lint, KUnit, the rig scenarios with our
+# module, then the same scenarios with Debian's drm_xen_front.ko as the
+# reference. Every part prints "PASS ..." / "FAIL ..." lines; this script
+# counts them and ends with "N passed, N failed". Exit status: 0 only if
+# nothing failed.
+#
+# Debian's module is expected to fail some scenarios (upstream weaknesses,
+# listed with the reason in tests/rig/reference-expected): such a failure
+# counts as a pass of the comparison ("REF-KNOWN"); any other difference
+# from the expectation is a failure, since it means the rig or the
+# expectation is wrong.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p build
+summary=build/check-summary.txt
+: >"$summary"
+passed=0
+failed=0
+
+note() { echo "$*" | tee -a "$summary"; }
+
+# run_part NAME CMD...: run a part, echo its output, tally its verdict lines.
+run_part() {
+	local name=$1; shift
+	local out=build/check-$name.log rc
+	echo "=== $name: $*"
+	"$@" 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	local p f
+	p=$(grep -cE '^PASS ' "$out")
+	f=$(grep -cE '^FAIL ' "$out")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		note "FAIL $name: exited with status $rc"
+		f=1
+	elif [ "$rc" -eq 0 ] && [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		note "PASS $name"
+		p=1
+	fi
+	grep -E '^(PASS|FAIL) ' "$out" >>"$summary"
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+# The reference run: compare Debian's module's verdicts with the expectation.
+run_reference() {
+	local out=build/check-rig-reference.log exp=tests/rig/reference-expected
+	echo "=== rig-reference: tests/rig/run.sh --module debian all"
+	tests/rig/run.sh --module debian all 2>&1 | tee "$out"
+	local line verdict scen expected
+	while IFS= read -r line; do
+		[[ $line =~ ^(PASS|FAIL)\ debian\ ([A-Za-z0-9_.-]+) ]] || continue
+		verdict=${BASH_REMATCH[1]}
+		scen=${BASH_REMATCH[2]}
+		expected=$(awk -v s="$scen" '$1 == s { print $2 }' "$exp" 2>/dev/null)
+		expected=${expected:-pass}
+		if [ "$verdict" = PASS ] && [ "$expected" = pass ]; then
+			note "PASS reference $scen"
+			passed=$((passed + 1))
+		elif [ "$verdict" = FAIL ] && [ "$expected" = fail ]; then
+			note "PASS reference $scen (REF-KNOWN: Debian's module fails it, as expected: $(awk -v s="$scen" '$1 == s { $1 = $2 = ""; print }' "$exp" | sed 's/^ *//'))"
+			passed=$((passed + 1))
+		else
+			note "FAIL reference $scen: Debian's module gave $verdict, expected $expected"
+			failed=$((failed + 1))
+		fi
+	done <"$out"
+}
+
+start=$(date +%s)
+tests/setup.sh all || { echo "FAIL setup: could not install the packages"; echo "0 passed, 1 failed"; exit 1; }
+
+run_part lint tests/lint.sh
+run_part kunit tests/kunit/run.sh
+rig_ok=1
+for what in "drm_xen_front.ko:make -s modules" "vdispl-be:make -s -C tests/backend" \
+	    "rig-clients:make -s -C tests/client"; do
+	if ${what#*:} >build/check-build.log 2>&1; then
+		note "PASS build ${what%%:*}"
+		passed=$((passed + 1))
+	else
+		cat build/check-build.log
+		note "FAIL build ${what%%:*}"
+		failed=$((failed + 1))
+		rig_ok=0
+	fi
+done
+run_part backend-selftest make -s -C tests/backend check
+if [ $rig_ok = 1 ]; then
+	run_part rig tests/rig/run.sh --module ours all
+	[ "${CHECK_SKIP_REFERENCE:-0}" = 1 ] || run_reference
+fi
+
+echo
+echo "=== summary ($(( $(date +%s) - start )) s): see $summary"
+grep '^FAIL' "$summary" || true
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

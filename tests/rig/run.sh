@@ -1,0 +1,278 @@
+#!/bin/bash
+# Run rig scenarios: Xen + PV dom0 + a PV domU per scenario, in QEMU, judged on the host.
+#
+#   tests/rig/run.sh [--module ours|debian] [--backend real|standin] [--isolated] [-v]
+#                    SCENARIO...|all
+#
+# By default all the scenarios share one boot (dom0 comes up once; each scenario gets its
+# own guest, backend and results); a scenario that did not finish there (dom0 died, QEMU
+# timed out, dom0 unhealthy) is rerun alone in a fresh boot. --isolated: one boot each.
+# "all" = the names in scenarios/ORDER.
+#
+# Prints one line per scenario: "PASS <module> <scenario> (<secs>s)" or
+# "FAIL <module> <scenario>: <reason>; ... (<secs>s)" (secs: the scenario's own time in
+# dom0), and exits non-zero if any failed.
+# Results: $RIG_BUILD/results/<module>/<scenario>/ (serial.log, guest.log, be.log, be/, ...).
+# Env: RIG_BUILD (default <repo>/build/rig), RIG_LOCK (the machine-wide QEMU lock),
+#      RIG_LOCK_WAIT (s, default 3600), RIG_QEMU_MEM (MiB, default 1024),
+#      RIG_DOMU_KERNEL (vmlinux.gz or vmlinux), RIG_GUEST_EXTRA / RIG_DOM0_EXTRA (trees
+#      added to the guest's per-run cpio at / and to dom0's payload at /payload).
+set -uo pipefail
+
+RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$RIG_DIR/../.." && pwd)
+export RIG_BUILD=${RIG_BUILD:-$REPO/build/rig}
+B=$RIG_BUILD
+LOCK=${RIG_LOCK:-/tmp/drm_xen_front.cpu.lock}
+LOCK_WAIT=${RIG_LOCK_WAIT:-3600}
+QMEM=${RIG_QEMU_MEM:-1024}
+BACKEND_BIN=${VDISPL_BE:-$REPO/tests/backend/vdispl-be}
+DOMU_KERNEL=${RIG_DOMU_KERNEL:-vmlinux.gz}   # or vmlinux (uncompressed)
+
+MODULE=ours
+BACKEND=auto
+VERBOSE=0
+ISOLATED=0
+scenarios=()
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--module) MODULE=$2; shift 2 ;;
+	--module=*) MODULE=${1#*=}; shift ;;
+	--backend) BACKEND=$2; shift 2 ;;
+	--backend=*) BACKEND=${1#*=}; shift ;;
+	--isolated) ISOLATED=1; shift ;;
+	-v|--verbose) VERBOSE=1; shift ;;
+	-h|--help) usage ;;
+	-*) echo "run.sh: unknown option $1" >&2; usage ;;
+	*) scenarios+=("$1"); shift ;;
+	esac
+done
+case $MODULE in ours|debian) ;; *) echo "run.sh: --module must be ours or debian" >&2; exit 2 ;; esac
+[ ${#scenarios[@]} -gt 0 ] || usage
+if [ "${scenarios[0]}" = all ]; then
+	mapfile -t scenarios < <(grep -v '^#' "$RIG_DIR/scenarios/ORDER" | grep .)
+fi
+for s in "${scenarios[@]}"; do
+	[ -f "$RIG_DIR/scenarios/$s.sh" ] || { echo "run.sh: no scenario '$s' (tests/rig/scenarios/$s.sh)" >&2; exit 2; }
+done
+
+case $BACKEND in
+auto) if [ -x "$BACKEND_BIN" ]; then BACKEND=real; else
+	echo "run.sh: NOTE: $BACKEND_BIN is not built (make -C tests/backend): using the stand-in backend (state machine only)" >&2
+	BACKEND=standin; fi ;;
+real) [ -x "$BACKEND_BIN" ] || { echo "run.sh: ERROR: $BACKEND_BIN is not built (make -C tests/backend)" >&2; exit 2; } ;;
+standin) ;;
+*) echo "run.sh: --backend must be real or standin" >&2; exit 2 ;;
+esac
+
+# images (each rebuilt only when its inputs changed)
+mkdir -p "$B"
+if ! "$RIG_DIR/mkimages.sh" base "$MODULE" 2> >(tee "$B/mkimages.err" >&2); then
+	sleep 0.2
+	why=$(grep ERROR "$B/mkimages.err" | tail -n1)
+	for sc in "${scenarios[@]}"; do echo "FAIL $MODULE $sc: images not built: ${why:-mkimages.sh failed}"; done
+	exit 1
+fi
+
+# ------------------------------------------------------------------ payload
+make_payload() { # STAGE SCENARIO...
+	local st=$1 x=$1.extra sc
+	shift
+	rm -rf "$st" "$x"; mkdir -p "$st/rig/scenarios" "$st/bin" "$st/lib" "$x/rig/bin" "$x/rig/scenarios"
+	cp "$RIG_DIR/lib/dom0-lib.sh" "$RIG_DIR/lib/dom0-main.sh" "$st/rig/"
+	for sc in "$@"; do
+		cp "$RIG_DIR/scenarios/$sc.sh" "$st/rig/scenarios/"
+		cp "$RIG_DIR/scenarios/$sc.sh" "$x/rig/scenarios/"
+	done
+	printf 'SCENARIOS="%s"\nMODULE=%s\nRIG_BACKEND=%s\nDOMU_KERNEL=%s\n' "$*" "$MODULE" "$BACKEND" "$DOMU_KERNEL" > "$st/rig/run.env"
+	ln "$B/$DOMU_KERNEL" "$st/$DOMU_KERNEL" 2>/dev/null || cp "$B/$DOMU_KERNEL" "$st/$DOMU_KERNEL"
+	# the guest's per-run cpio: appended to the base domU initramfs
+	cp "$RIG_DIR/lib/guest-lib.sh" "$x/rig/"
+	cp "$RIG_DIR/lib/rig-req" "$x/rig/bin/"
+	# optional extra files (tests/bench/run.sh): RIG_GUEST_EXTRA's tree goes into the
+	# guest's per-run cpio (at /), RIG_DOM0_EXTRA's into dom0's payload (at /payload)
+	if [ -n "${RIG_GUEST_EXTRA:-}" ]; then cp -a "$RIG_GUEST_EXTRA/." "$x/"; fi
+	(cd "$x" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 > "$st/extra.cpio.gz"
+	cat "$B/domU-$MODULE.cpio.gz" "$st/extra.cpio.gz" > "$st/domU.cpio.gz"
+	rm -f "$st/extra.cpio.gz"; rm -rf "$x"
+	if [ -n "${RIG_DOM0_EXTRA:-}" ]; then cp -a "$RIG_DOM0_EXTRA/." "$st/"; fi
+	if [ "$BACKEND" = real ]; then
+		cp "$BACKEND_BIN" "$st/bin/vdispl-be"
+		ldd "$BACKEND_BIN" | awk '/=> \//{print $3}' | while read -r l; do cp -L "$l" "$st/lib/"; done
+	fi
+	tar cf "$st.tar" -C "$st" . && rm -rf "$st"
+}
+
+# ------------------------------------------------------------------ judge
+reasons=()
+jfail() { reasons+=("$*"); }
+# helpers for a scenario's judge_scenario() (run in the results dir)
+be_checksum() { # CONN [DUMPDIR]
+	sed -n 's/^checksum=\(0x[0-9a-fA-F]*\).*/\1/p' "${2:-be}/conn$1.txt" 2>/dev/null | head -n1 | tr A-F a-f
+}
+# expect_checksum_match CONN [DUMPDIR [NTH]]: the client's NTH (default: last) checksum
+# for CONN in guest.log == the backend's in DUMPDIR/conn<CONN>.txt
+expect_checksum_match() {
+	local c=$1 d=${2:-be} nth=${3:-} cs bs
+	cs=$(grep -o "CLIENT checksum=0x[0-9a-fA-F]* conn=$c " guest.log 2>/dev/null |
+		if [ -n "$nth" ]; then sed -n "${nth}p"; else tail -n1; fi |
+		sed 's/.*checksum=\(0x[0-9a-fA-F]*\).*/\1/' | tr A-F a-f)
+	bs=$(be_checksum "$c" "$d")
+	if [ -z "$cs" ]; then jfail "no client checksum for connector $c in guest.log"; return 1; fi
+	if [ -z "$bs" ]; then jfail "no backend checksum in $d/conn$c.txt"; return 1; fi
+	[ "$cs" = "$bs" ] || { jfail "connector $c: client checksum $cs != backend $bs ($d/conn$c.txt)"; return 1; }
+}
+expect_file() { [ -s "$1" ] || jfail "missing or empty: $1"; }
+expect_guest_line() { grep -qE -- "$1" guest.log 2>/dev/null || jfail "guest.log lacks /$1/"; }
+need_real_backend() { [ "$(fact backend)" = vdispl-be ]; }
+fact() { sed -n "s/^$1=//p" facts.txt 2>/dev/null | tail -n1; }
+
+# complete RESULTS_DIR: dom0 finished this scenario
+complete() { [ -f "$1/facts.txt" ] && grep -q '^t_end=' "$1/facts.txt"; }
+
+judge() { # SCENARIO RESULTS_DIR QEMU_RC
+	local sc=$1 r=$2 qrc=$3 m
+	reasons=()
+	(
+	cd "$r" || exit 1
+	if ! complete .; then
+		m=$(cat skipped.txt 2>/dev/null)
+		[ -n "$m" ] && m="skipped: $m; "
+		jfail "${m}no complete results from dom0 (qemu rc $qrc; serial.log ends: $(grep -v '^domU|' serial.log 2>/dev/null | tail -n 3 | tr '\n' '|' | cut -c1-300))"
+		# whatever came back is still judged below
+	fi
+	[ -f fails.txt ] && while IFS= read -r m; do [ -n "$m" ] && jfail "$m"; done < fails.txt
+	if [ -f guest.log ]; then
+		m=$(grep -m3 -E 'WARNING:|BUG:|Oops|Call Trace|general protection' guest.log | tr '\n' '|')
+		[ -z "$m" ] || jfail "guest log: $m"
+	fi
+	m=$(grep -m3 -E 'WARNING:|BUG:|Oops|Call Trace|general protection' dom0-dmesg.txt 2>/dev/null | tr '\n' '|')
+	[ -z "$m" ] || jfail "dom0 dmesg: $m"
+	m=$(cat be.log be/trace.log 2>/dev/null | grep -m3 VIOLATION | tr '\n' '|')
+	[ -z "$m" ] || jfail "backend: $m"
+	if complete .; then
+		local grc
+		grc=$(fact guest_rc)
+		if [ -n "$grc" ] && [ "$grc" != 0 ]; then
+			m=$(grep -E 'RIG-GUEST: .*FAIL|CLIENT VERDICT: FAIL' guest.log | head -n 2 | tr '\n' '|')
+			[ -n "$m" ] || m="last lines: $(grep -B2 '^RIG-GUEST-END' guest.log | head -n 2 | tr '\n' '|')"
+			jfail "guest scenario rc=$grc: $m"
+		fi
+		# the scenario's own checks
+		unset -f judge_scenario
+		# shellcheck disable=SC1090
+		. "$RIG_DIR/scenarios/$sc.sh"
+		if type judge_scenario >/dev/null 2>&1; then judge_scenario; fi
+	fi
+	printf '%s\n' "${reasons[@]}" > verdict-reasons.txt
+	)
+	mapfile -t reasons < <(grep . "$r/verdict-reasons.txt")
+}
+
+# ------------------------------------------------------------------ boot
+# boot SCENARIO...: one QEMU for these scenarios; results into results/<module>/<sc>/.
+# Sets QRC (qemu's exit code) and QSECS (its wall time).
+boot() {
+	local tag=$MODULE-$$ st qt=60 sc t1 serial res
+	st=$B/run/$tag
+	for sc in "$@"; do
+		# shellcheck disable=SC1090
+		qt=$((qt + 45 + $(TIMEOUT=60; . "$RIG_DIR/scenarios/$sc.sh" >/dev/null 2>&1; echo "${TIMEOUT:-60}")))
+	done
+	make_payload "$st" "$@"
+	rm -f "$st.out"; truncate -s 256M "$st.out"
+	serial=$st.serial.log
+	: > "$serial"
+	local tailpid=
+	[ $VERBOSE = 1 ] && { tail -F "$serial" 2>/dev/null & tailpid=$!; }
+	echo "run.sh: $MODULE [$*]: waiting for $LOCK ..." >&2
+	rm -f "$st.t0"
+	flock -w "$LOCK_WAIT" "$LOCK" bash -c '
+		echo "run.sh: '"$MODULE"' ['"$*"']: QEMU starts (timeout '"$qt"'s)" >&2
+		date +%s.%N > "'"$st"'.t0"
+		exec timeout -k 5 '"$qt"' qemu-system-x86_64 -machine q35 -accel tcg -cpu max,-smap -smp 2 \
+			-m '"$QMEM"' -display none -vga none -nodefaults -no-reboot -monitor none \
+			-serial file:"'"$serial"'" \
+			-kernel "'"$B"'/xen" \
+			-append "console=com1 com1=115200,8n1 dom0_mem='$((QMEM / 2))'M,max:'$((QMEM / 2))'M dom0_max_vcpus=1 loglvl=all guest_loglvl=all noreboot=false" \
+			-initrd "'"$B"'/vmlinux console=hvc0 earlyprintk=xen loglevel=4,'"$B"'/dom0.cpio.gz" \
+			-drive file="'"$st"'.tar",format=raw,if=none,id=pl,readonly=on \
+			-device virtio-blk-pci,drive=pl,serial=rigpayload \
+			-drive file="'"$st"'.out",format=raw,if=none,id=out \
+			-device virtio-blk-pci,drive=out,serial=rigout'
+	QRC=$?
+	t1=$(date +%s.%N)
+	[ -n "$tailpid" ] && kill "$tailpid" 2>/dev/null
+	QSECS=0
+	[ -f "$st.t0" ] && QSECS=$(awk -v a="$(cat "$st.t0")" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')
+	if [ "$QSECS" = 0 ]; then
+		echo "run.sh: $MODULE [$*]: QEMU did not start (lock $LOCK not had within ${LOCK_WAIT}s, or qemu failed: rc $QRC)" >&2
+	elif [ $QRC = 124 ] || [ $QRC = 137 ]; then
+		echo "run.sh: $MODULE [$*]: QEMU killed after its ${qt}s timeout" >&2
+	fi
+	grep -q '^RIG-DOM0-DONE' "$serial" 2>/dev/null || echo "run.sh: $MODULE [$*]: dom0 did not finish (serial log: results/$MODULE/<scenario>/serial.log)" >&2
+	res=$st.res
+	rm -rf "$res"; mkdir -p "$res"
+	tar xf "$st.out" -C "$res" 2>/dev/null
+	for sc in "$@"; do
+		R=$B/results/$MODULE/$sc
+		rm -rf "$R"; mkdir -p "$R"
+		[ -d "$res/$sc" ] && cp -a "$res/$sc/." "$R/"
+		[ -d "$res/_dom0" ] && cp -a "$res/_dom0" "$R/_dom0"
+		cp "$serial" "$R/serial.log"
+		echo "$QRC $QSECS $*" > "$R/qemu.txt"
+	done
+	rm -rf "$res" "$st.out" "$st.tar" "$st.t0" "$serial"
+}
+
+# ------------------------------------------------------------------ run
+# (a function, called from the last line: editing this file while it runs is safe)
+report() { # SCENARIO QRC
+	local sc=$1 R=$B/results/$MODULE/$1 secs msg
+	judge "$sc" "$R" "$2"
+	secs=$(awk -F= '$1=="t_begin"{b=$2} $1=="t_end"{e=$2} END{if (b != "" && e != "") printf "%.1f", e-b; else print "?"}' "$R/facts.txt" 2>/dev/null)
+	secs=${secs:-?}
+	if [ ${#reasons[@]} -eq 0 ]; then
+		echo "PASS $MODULE $sc (${secs}s)"
+		echo "PASS ${secs}" > "$R/verdict.txt"
+		return 0
+	fi
+	msg=$(printf '%s; ' "${reasons[@]}"); msg=${msg%; }
+	echo "FAIL $MODULE $sc: $msg (${secs}s)"
+	echo "FAIL ${secs} $msg" > "$R/verdict.txt"
+	return 1
+}
+
+main() {
+	local nfail=0 sc retry=() wall=0 nboots=0
+	mkdir -p "$B/results/$MODULE" "$B/run"
+	if [ $ISOLATED = 1 ]; then
+		for sc in "${scenarios[@]}"; do
+			boot "$sc"; nboots=$((nboots + 1)); wall=$(awk -v a=$wall -v b=$QSECS 'BEGIN{print a+b}')
+			report "$sc" "$QRC" || nfail=$((nfail + 1))
+		done
+	else
+		boot "${scenarios[@]}"; nboots=1; wall=$QSECS
+		local grc=$QRC
+		for sc in "${scenarios[@]}"; do
+			if complete "$B/results/$MODULE/$sc"; then
+				report "$sc" "$grc" || nfail=$((nfail + 1))
+			else
+				retry+=("$sc")
+			fi
+		done
+		for sc in "${retry[@]}"; do
+			echo "run.sh: $MODULE $sc did not finish in the shared boot$( [ -f "$B/results/$MODULE/$sc/skipped.txt" ] && echo " ($(cat "$B/results/$MODULE/$sc/skipped.txt"))"): rerunning it alone" >&2
+			mv "$B/results/$MODULE/$sc" "$B/results/$MODULE/$sc.shared-boot" 2>/dev/null
+			rm -rf "$B/results/$MODULE/$sc.shared-boot.old"
+			boot "$sc"; nboots=$((nboots + 1)); wall=$(awk -v a=$wall -v b=$QSECS 'BEGIN{print a+b}')
+			mv "$B/results/$MODULE/$sc.shared-boot" "$B/results/$MODULE/$sc/shared-boot" 2>/dev/null
+			report "$sc" "$QRC" || nfail=$((nfail + 1))
+		done
+	fi
+	echo "run.sh: $MODULE: ${#scenarios[@]} scenario(s), $nfail failed, $nboots boot(s), QEMU wall time ${wall}s" >&2
+	return $((nfail > 0))
+}
+
+main; exit $?

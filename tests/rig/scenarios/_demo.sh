@@ -1,0 +1,16 @@
+# _demo (not part of "all"): the README's first command. Our module draws the demo test
+# picture (white frame, colour bars, a big checker) and the backend's screenshot becomes
+# build/rig/screen.png (demo.sh copies it).
+VDISPL='backend=0,be-alloc=0,connectors=id0:1024x768'
+BE_ARGS=''
+TIMEOUT=60
+
+guest() {
+	wait_connected 20 || return 1
+	dump_client --conn 0 --expect-mode 1024x768 --pattern demo --flips 2
+}
+judge_scenario() {
+	need_real_backend || { jfail "needs the real backend (tests/backend/vdispl-be)"; return; }
+	expect_checksum_match 0 be/dump1
+	expect_file be/dump1/conn0.png
+}
