@@ -1,0 +1,723 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+
+/*
+ * KUnit: mode setting and GEM (xen_drm_front_kms.c, xen_drm_front_gem.c,
+ * xen_drm_front_conn.c) on a DRM device brought up by the driver's own
+ * xenbus callbacks; the scripted backend answers on the real rings and
+ * sends EVT_PG_FLIP on the real event pages.
+ *
+ * Copyright (C) 2026 The drm_xen_front authors
+ */
+
+#include <linux/ktime.h>
+#include <linux/mm.h>
+
+#include <drm/drm_atomic.h>
+#include <drm/drm_connector.h>
+#include <drm/drm_crtc.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_fourcc.h>
+#include <drm/drm_framebuffer.h>
+#include <drm/drm_mode_config.h>
+#include <drm/drm_modes.h>
+
+#include <kunit/test.h>
+
+#include <xen/xenbus.h>
+#include <xen/interface/io/displif.h>
+
+/* drm_mode_create_dumb(), drm_mode_destroy_dumb() */
+#include "drm_crtc_internal.h"
+
+#include "../../xen_drm_front.h"
+#include "../../xen_drm_front_evtchnl.h"
+#include "../../xen_drm_front_gem.h"
+#include "../../xen_drm_front_kms.h"
+
+#include "helpers.h"
+
+#define KMS_W	640
+#define KMS_H	480
+#define KMS_RES	"640x480"
+#define KMS_MAX_FBS	12
+
+struct kms_ctx {
+	struct kt_dev kd;
+	struct kt_fb fbs[KMS_MAX_FBS];
+	unsigned int num_fbs;
+	u32 dumb_handles[4];
+	unsigned int num_dumbs;
+};
+
+static int kms_init(struct kunit *test)
+{
+	struct kms_ctx *ctx;
+
+	fake_xen_reset();
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	test->priv = ctx;
+	return 0;
+}
+
+static void kms_exit(struct kunit *test)
+{
+	struct kms_ctx *ctx = test->priv;
+	struct kt_dev *kd = &ctx->kd;
+	unsigned int i;
+
+	if (kd->client_open) {
+		kt_commits_idle(kd);
+		for (i = 0; i < ctx->num_fbs; i++)
+			kt_fb_destroy(kd, &ctx->fbs[i]);
+		for (i = 0; i < ctx->num_dumbs; i++)
+			drm_mode_destroy_dumb(kd->drm, ctx->dumb_handles[i],
+					      kd->client.file);
+	}
+	kt_dev_down(kd);
+	KUNIT_EXPECT_EQ(test, fake_gnttab_backend_granted(), 0);
+	KUNIT_EXPECT_EQ(test, fake_xen_leaks(test), 0);
+	KUNIT_EXPECT_EQ(test, fake_xen_errors(), 0);
+}
+
+static struct kt_dev *kms_up(struct kunit *test, unsigned int num_conns,
+			     bool be_alloc)
+{
+	struct kms_ctx *ctx = test->priv;
+
+	KUNIT_ASSERT_EQ(test, kt_dev_up(test, &ctx->kd, num_conns, KMS_RES,
+					be_alloc), 0);
+	return &ctx->kd;
+}
+
+static struct kt_fb *kms_fb(struct kunit *test, u32 w, u32 h, u32 format,
+			    u32 bpp)
+{
+	struct kms_ctx *ctx = test->priv;
+	struct kt_fb *kfb;
+
+	KUNIT_ASSERT_LT(test, ctx->num_fbs, KMS_MAX_FBS);
+	kfb = &ctx->fbs[ctx->num_fbs++];
+	KUNIT_ASSERT_EQ(test, kt_fb_create(&ctx->kd, kfb, w, h, format, bpp), 0);
+	return kfb;
+}
+
+static struct kt_fb *kms_fb_xrgb(struct kunit *test)
+{
+	return kms_fb(test, KMS_W, KMS_H, DRM_FORMAT_XRGB8888, 32);
+}
+
+static u32 kms_dumb(struct kunit *test, u32 w, u32 h, u32 bpp,
+		    struct drm_mode_create_dumb *out)
+{
+	struct kms_ctx *ctx = test->priv;
+	struct drm_mode_create_dumb args = { .width = w, .height = h, .bpp = bpp };
+
+	KUNIT_ASSERT_LT(test, ctx->num_dumbs, ARRAY_SIZE(ctx->dumb_handles));
+	KUNIT_ASSERT_EQ(test, drm_mode_create_dumb(ctx->kd.drm, &args,
+						   ctx->kd.client.file), 0);
+	ctx->dumb_handles[ctx->num_dumbs++] = args.handle;
+	if (out)
+		*out = args;
+	return args.handle;
+}
+
+static const struct fake_be_req *last_req(struct kunit *test, u8 op)
+{
+	struct kms_ctx *ctx = test->priv;
+	const struct fake_be_req *r = fake_be_last(&ctx->kd.be, op);
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, r, "no request %#x seen", op);
+	return r;
+}
+
+static unsigned int ring_grants(struct kt_dev *kd)
+{
+	return 2 * kd->front_info->cfg.num_connectors;
+}
+
+/* ---- the device ---- */
+
+static void kms_connectors(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 2, false);
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, kd->drm->mode_config.num_connector, 2);
+	KUNIT_EXPECT_EQ(test, kd->drm->mode_config.max_width, 8192);
+	KUNIT_EXPECT_EQ(test, kd->drm->mode_config.max_height, 8192);
+	KUNIT_EXPECT_TRUE(test, kd->drm->registered);
+	for (i = 0; i < 2; i++) {
+		struct drm_connector *conn = &kt_pipeline(kd, i)->conn;
+		struct drm_display_mode *mode;
+		int count;
+
+		KUNIT_EXPECT_EQ(test, conn->connector_type,
+				DRM_MODE_CONNECTOR_VIRTUAL);
+		mutex_lock(&kd->drm->mode_config.mutex);
+		count = conn->funcs->fill_modes(conn, 8192, 8192);
+		mutex_unlock(&kd->drm->mode_config.mutex);
+		KUNIT_ASSERT_EQ(test, count, 1);
+		KUNIT_EXPECT_EQ(test, conn->status, connector_status_connected);
+		mode = list_first_entry(&conn->modes, struct drm_display_mode,
+					head);
+		KUNIT_EXPECT_EQ(test, mode->hdisplay, KMS_W);
+		KUNIT_EXPECT_EQ(test, mode->vdisplay, KMS_H);
+		KUNIT_EXPECT_EQ(test, drm_mode_vrefresh(mode), 60);
+		KUNIT_EXPECT_TRUE(test, mode->type & DRM_MODE_TYPE_PREFERRED);
+	}
+	/* Nothing asked of the backend yet. */
+	KUNIT_EXPECT_EQ(test, kd->be.num_log, 0);
+}
+
+/* ---- buffers and framebuffers ---- */
+
+static void kms_fb_create_destroy(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	const struct fake_be_req *create, *attach, *detach, *destroy;
+	unsigned int pages = PAGE_ALIGN(KMS_W * 4 * KMS_H) >> PAGE_SHIFT;
+	struct kt_fb *kfb = kms_fb_xrgb(test);
+	struct fake_grant g;
+	u64 dbuf, fb;
+
+	KUNIT_EXPECT_EQ(test, kfb->pitch, KMS_W * 4);
+	KUNIT_EXPECT_EQ(test, kfb->size, (u64)KMS_W * 4 * KMS_H);
+
+	create = last_req(test, XENDISPL_OP_DBUF_CREATE);
+	KUNIT_EXPECT_EQ(test, create->conn, 0);
+	dbuf = create->req.op.dbuf_create.dbuf_cookie;
+	KUNIT_EXPECT_NE(test, dbuf, 0);
+	KUNIT_EXPECT_EQ(test, create->req.op.dbuf_create.width, KMS_W);
+	KUNIT_EXPECT_EQ(test, create->req.op.dbuf_create.height, KMS_H);
+	KUNIT_EXPECT_EQ(test, create->req.op.dbuf_create.bpp, 32);
+	KUNIT_EXPECT_EQ(test, create->req.op.dbuf_create.buffer_sz, kfb->size);
+	KUNIT_EXPECT_EQ(test, create->req.op.dbuf_create.flags, 0);
+	KUNIT_EXPECT_EQ(test, create->req.op.dbuf_create.data_ofs, 0);
+	KUNIT_ASSERT_TRUE(test, fake_gnttab_get(create->req.op.dbuf_create.gref_directory, &g));
+	KUNIT_EXPECT_EQ(test, g.state, FAKE_GNT_GRANTED);
+	KUNIT_EXPECT_TRUE(test, g.readonly);
+	KUNIT_EXPECT_EQ(test, fake_gnttab_in_use(), ring_grants(kd) + 1 + pages);
+
+	attach = last_req(test, XENDISPL_OP_FB_ATTACH);
+	KUNIT_EXPECT_EQ(test, attach->conn, 0);
+	fb = attach->req.op.fb_attach.fb_cookie;
+	KUNIT_EXPECT_EQ(test, attach->req.op.fb_attach.dbuf_cookie, dbuf);
+	KUNIT_EXPECT_NE(test, fb, 0);
+	KUNIT_EXPECT_NE(test, fb, dbuf);
+	KUNIT_EXPECT_EQ(test, attach->req.op.fb_attach.width, KMS_W);
+	KUNIT_EXPECT_EQ(test, attach->req.op.fb_attach.height, KMS_H);
+	KUNIT_EXPECT_EQ(test, attach->req.op.fb_attach.pixel_format,
+			DRM_FORMAT_XRGB8888);
+
+	kt_fb_destroy(kd, kfb);
+	detach = last_req(test, XENDISPL_OP_FB_DETACH);
+	KUNIT_EXPECT_EQ(test, detach->req.op.fb_detach.fb_cookie, fb);
+	destroy = last_req(test, XENDISPL_OP_DBUF_DESTROY);
+	KUNIT_EXPECT_EQ(test, destroy->req.op.dbuf_destroy.dbuf_cookie, dbuf);
+	/* The framebuffer goes before its buffer. */
+	KUNIT_EXPECT_LT(test, detach - kd->be.log, destroy - kd->be.log);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_FB_DETACH), 1);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_DBUF_DESTROY), 1);
+	/* Only the rings stay granted. */
+	KUNIT_EXPECT_EQ(test, fake_gnttab_in_use(), ring_grants(kd));
+}
+
+static void kms_dumb_layout(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct drm_mode_create_dumb args;
+	const struct fake_be_req *create;
+
+	kms_dumb(test, 1366, 768, 24, &args);
+	KUNIT_EXPECT_EQ(test, args.pitch, 4098);
+	KUNIT_EXPECT_EQ(test, args.size, PAGE_ALIGN(4098ULL * 768));
+	create = last_req(test, XENDISPL_OP_DBUF_CREATE);
+	KUNIT_EXPECT_EQ(test, create->req.op.dbuf_create.width, 1366);
+	KUNIT_EXPECT_EQ(test, create->req.op.dbuf_create.bpp, 24);
+	KUNIT_EXPECT_EQ(test, create->req.op.dbuf_create.buffer_sz, args.size);
+
+	/* Too large for the device: refused before anything is shared. */
+	args = (struct drm_mode_create_dumb){ .width = 8193, .height = 8, .bpp = 32 };
+	KUNIT_EXPECT_EQ(test, drm_mode_create_dumb(kd->drm, &args, kd->client.file),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_DBUF_CREATE), 1);
+}
+
+static void kms_fb_all_formats(struct kunit *test)
+{
+	static const struct {
+		u32 format, bpp;
+	} formats[] = {
+		{ DRM_FORMAT_RGB565, 16 }, { DRM_FORMAT_RGB888, 24 },
+		{ DRM_FORMAT_XRGB8888, 32 }, { DRM_FORMAT_ARGB8888, 32 },
+		{ DRM_FORMAT_XRGB4444, 16 }, { DRM_FORMAT_ARGB4444, 16 },
+		{ DRM_FORMAT_XRGB1555, 16 }, { DRM_FORMAT_ARGB1555, 16 },
+		{ DRM_FORMAT_YUYV, 16 },
+	};
+	struct kt_dev *kd = kms_up(test, 1, false);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(formats); i++) {
+		struct kms_ctx *ctx = test->priv;
+		struct kt_fb *kfb;
+
+		KUNIT_EXPECT_TRUE(test, xen_drm_front_kms_format_supported(formats[i].format));
+		kfb = kms_fb(test, KMS_W, KMS_H, formats[i].format, formats[i].bpp);
+		KUNIT_EXPECT_EQ(test, last_req(test, XENDISPL_OP_FB_ATTACH)->req.op.fb_attach.pixel_format,
+				formats[i].format);
+		kt_fb_destroy(kd, kfb);
+		ctx->num_fbs--;
+	}
+	KUNIT_EXPECT_EQ(test, fake_gnttab_in_use(), ring_grants(kd));
+}
+
+/* Call the driver's fb_create directly, as drm_mode_addfb2() would. */
+static int try_fb_create(struct kt_dev *kd, struct drm_mode_fb_cmd2 *cmd)
+{
+	struct drm_framebuffer *fb;
+
+	fb = kd->drm->mode_config.funcs->fb_create(kd->drm, kd->client.file,
+						   cmd);
+	if (IS_ERR(fb))
+		return PTR_ERR(fb);
+	drm_framebuffer_put(fb);
+	return 0;
+}
+
+static void kms_fb_rejects(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct drm_mode_create_dumb args;
+	struct drm_mode_fb_cmd2 cmd;
+	unsigned int attaches;
+
+	kms_dumb(test, KMS_W, KMS_H, 32, &args);
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.width = KMS_W;
+	cmd.height = KMS_H;
+	cmd.pixel_format = DRM_FORMAT_XRGB8888;
+	cmd.handles[0] = args.handle;
+	cmd.pitches[0] = args.pitch;
+	/* The reference: accepted (and detached when put). */
+	KUNIT_ASSERT_EQ(test, try_fb_create(kd, &cmd), 0);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_FB_DETACH), 1);
+	attaches = fake_be_count(&kd->be, XENDISPL_OP_FB_ATTACH);
+
+	cmd.pixel_format = DRM_FORMAT_XBGR8888;
+	KUNIT_EXPECT_EQ(test, try_fb_create(kd, &cmd), -EINVAL);
+	cmd.pixel_format = DRM_FORMAT_NV12;
+	KUNIT_EXPECT_EQ(test, try_fb_create(kd, &cmd), -EINVAL);
+	cmd.pixel_format = DRM_FORMAT_XRGB8888;
+
+	cmd.flags = DRM_MODE_FB_MODIFIERS;
+	cmd.modifier[0] = I915_FORMAT_MOD_X_TILED;
+	KUNIT_EXPECT_EQ(test, try_fb_create(kd, &cmd), -EINVAL);
+	cmd.modifier[0] = DRM_FORMAT_MOD_INVALID;
+	KUNIT_EXPECT_EQ(test, try_fb_create(kd, &cmd), -EINVAL);
+
+	cmd.flags = 0;
+	cmd.modifier[0] = 0;
+	cmd.offsets[0] = PAGE_SIZE;
+	KUNIT_EXPECT_EQ(test, try_fb_create(kd, &cmd), -EINVAL);
+	cmd.offsets[0] = 0;
+
+	/* The backend derives the pitch from width and bpp: it must match. */
+	cmd.pitches[0] = args.pitch + 64;
+	KUNIT_EXPECT_EQ(test, try_fb_create(kd, &cmd), -EINVAL);
+	cmd.width = KMS_W / 2;
+	cmd.pitches[0] = args.pitch / 2;
+	KUNIT_EXPECT_EQ(test, try_fb_create(kd, &cmd), -EINVAL);
+
+	/* None of them reached the backend. */
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_FB_ATTACH),
+			attaches);
+
+	/* A linear modifier is fine. */
+	cmd.width = KMS_W;
+	cmd.pitches[0] = args.pitch;
+	cmd.flags = DRM_MODE_FB_MODIFIERS;
+	cmd.modifier[0] = DRM_FORMAT_MOD_LINEAR;
+	KUNIT_EXPECT_EQ(test, try_fb_create(kd, &cmd), 0);
+}
+
+/* Backend-allocated buffers: we map exactly what the backend granted. */
+static void kms_be_alloc_dumb(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, true);
+	unsigned int pages = PAGE_ALIGN(KMS_W * 4 * KMS_H) >> PAGE_SHIFT;
+	struct kms_ctx *ctx = test->priv;
+	const struct fake_be_req *create;
+	struct drm_mode_create_dumb args;
+
+	kms_dumb(test, KMS_W, KMS_H, 32, &args);
+	create = last_req(test, XENDISPL_OP_DBUF_CREATE);
+	KUNIT_EXPECT_EQ(test, create->req.op.dbuf_create.flags,
+			XENDISPL_DBUF_FLG_REQ_ALLOC);
+	KUNIT_EXPECT_EQ(test, create->req.op.dbuf_create.buffer_sz, args.size);
+	KUNIT_EXPECT_TRUE(test, kd->be.be_alloc_dir_writable);
+	KUNIT_EXPECT_EQ(test, fake_gnttab_backend_granted(), pages);
+	KUNIT_EXPECT_EQ(test, fake_gnttab_backend_mapped(), pages);
+	KUNIT_EXPECT_EQ(test, fake_balloon_pages(), pages);
+	/* Only the directory is ours to grant. */
+	KUNIT_EXPECT_EQ(test, fake_gnttab_in_use(), ring_grants(kd) + 1);
+
+	KUNIT_ASSERT_EQ(test, drm_mode_destroy_dumb(kd->drm, args.handle,
+						    kd->client.file), 0);
+	ctx->num_dumbs--;
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_DBUF_DESTROY), 1);
+	/* Unmapped before the backend was told to free its pages. */
+	KUNIT_EXPECT_EQ(test, kd->be.mapped_at_destroy, 0);
+	KUNIT_EXPECT_EQ(test, fake_gnttab_backend_mapped(), 0);
+	KUNIT_EXPECT_EQ(test, fake_balloon_pages(), 0);
+	KUNIT_EXPECT_EQ(test, fake_gnttab_in_use(), ring_grants(kd));
+}
+
+/* A backend that leaves a reference empty: refused, and its buffer freed. */
+static void kms_be_alloc_zero_gref(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, true);
+	struct drm_mode_create_dumb args = {
+		.width = KMS_W, .height = KMS_H, .bpp = 32,
+	};
+	const struct fake_be_req *create, *destroy;
+
+	kd->be.be_alloc_zero_gref = true;
+	KUNIT_EXPECT_EQ(test, drm_mode_create_dumb(kd->drm, &args, kd->client.file),
+			-EINVAL);
+	create = last_req(test, XENDISPL_OP_DBUF_CREATE);
+	destroy = last_req(test, XENDISPL_OP_DBUF_DESTROY);
+	KUNIT_EXPECT_EQ(test, destroy->req.op.dbuf_destroy.dbuf_cookie,
+			create->req.op.dbuf_create.dbuf_cookie);
+	KUNIT_EXPECT_EQ(test, fake_gnttab_backend_mapped(), 0);
+	KUNIT_EXPECT_EQ(test, fake_balloon_pages(), 0);
+	KUNIT_EXPECT_EQ(test, fake_gnttab_in_use(), ring_grants(kd));
+}
+
+static void kms_dbuf_create_fails(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct drm_mode_create_dumb args = {
+		.width = KMS_W, .height = KMS_H, .bpp = 32,
+	};
+
+	kd->be.status[XENDISPL_OP_DBUF_CREATE] = -ENOMEM;
+	KUNIT_EXPECT_EQ(test, drm_mode_create_dumb(kd->drm, &args, kd->client.file),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_DBUF_CREATE), 1);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_DBUF_DESTROY), 0);
+	KUNIT_EXPECT_EQ(test, fake_gnttab_in_use(), ring_grants(kd));
+}
+
+static void kms_dumb_out_of_grants(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct drm_mode_create_dumb args = {
+		.width = KMS_W, .height = KMS_H, .bpp = 32,
+	};
+
+	fake_gnttab_set_capacity(ring_grants(kd) + 10);
+	KUNIT_EXPECT_EQ(test, drm_mode_create_dumb(kd->drm, &args, kd->client.file),
+			-ENOSPC);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_DBUF_CREATE), 0);
+	KUNIT_EXPECT_EQ(test, fake_gnttab_in_use(), ring_grants(kd));
+	fake_gnttab_set_capacity(0);
+}
+
+/* ---- mode setting ---- */
+
+static void kms_enable_set_config(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 2, false);
+	const struct fake_be_req *cfg;
+	struct kt_fb *kfb = kms_fb_xrgb(test);
+	u64 fb = last_req(test, XENDISPL_OP_FB_ATTACH)->req.op.fb_attach.fb_cookie;
+
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 1, kfb->fb), 0);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_SET_CONFIG), 1);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 0);
+	cfg = last_req(test, XENDISPL_OP_SET_CONFIG);
+	/* On the connector's own ring. */
+	KUNIT_EXPECT_EQ(test, cfg->conn, 1);
+	KUNIT_EXPECT_EQ(test, cfg->req.op.set_config.fb_cookie, fb);
+	KUNIT_EXPECT_EQ(test, cfg->req.op.set_config.x, 0);
+	KUNIT_EXPECT_EQ(test, cfg->req.op.set_config.y, 0);
+	KUNIT_EXPECT_EQ(test, cfg->req.op.set_config.width, KMS_W);
+	KUNIT_EXPECT_EQ(test, cfg->req.op.set_config.height, KMS_H);
+	KUNIT_EXPECT_EQ(test, cfg->req.op.set_config.bpp, 32);
+	KUNIT_EXPECT_TRUE(test, kt_flip_done(kd, 1));
+	KUNIT_EXPECT_EQ(test, kt_pipeline(kd, 1)->conn.state->link_status,
+			DRM_MODE_LINK_STATUS_GOOD);
+}
+
+static void kms_disable_set_config_zero(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	const struct fake_be_req *cfg;
+	struct kt_fb *kfb = kms_fb_xrgb(test);
+
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, kfb->fb), 0);
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, NULL), 0);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_SET_CONFIG), 2);
+	cfg = last_req(test, XENDISPL_OP_SET_CONFIG);
+	KUNIT_EXPECT_EQ(test, cfg->conn, 0);
+	KUNIT_EXPECT_EQ(test, cfg->req.op.set_config.fb_cookie, 0);
+	KUNIT_EXPECT_EQ(test, cfg->req.op.set_config.x, 0);
+	KUNIT_EXPECT_EQ(test, cfg->req.op.set_config.y, 0);
+	KUNIT_EXPECT_EQ(test, cfg->req.op.set_config.width, 0);
+	KUNIT_EXPECT_EQ(test, cfg->req.op.set_config.height, 0);
+	KUNIT_EXPECT_EQ(test, cfg->req.op.set_config.bpp, 0);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 0);
+}
+
+static void kms_wrong_mode_rejected(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *kfb = kms_fb(test, 800, 600, DRM_FORMAT_XRGB8888, 32);
+
+	KUNIT_EXPECT_EQ(test, kt_commit_enable(kd, 0, kfb->fb), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_SET_CONFIG), 0);
+}
+
+static u64 fb_cookie_of(struct kunit *test)
+{
+	return last_req(test, XENDISPL_OP_FB_ATTACH)->req.op.fb_attach.fb_cookie;
+}
+
+/* The flip's event goes out on EVT_PG_FLIP for its framebuffer only. */
+static void kms_flip_event(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	u64 cookie_a = fb_cookie_of(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+	u64 cookie_b = fb_cookie_of(test);
+	const struct fake_be_req *flip;
+
+	/* The test sends the backend's events itself. */
+	kd->be.auto_flip_evt = false;
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 1);
+	flip = last_req(test, XENDISPL_OP_PG_FLIP);
+	KUNIT_EXPECT_EQ(test, flip->conn, 0);
+	KUNIT_EXPECT_EQ(test, flip->req.op.pg_flip.fb_cookie, cookie_b);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_SET_CONFIG), 1);
+	KUNIT_EXPECT_FALSE(test, kt_flip_done(kd, 0));
+
+	/* Stale or bogus events do not complete it. */
+	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP, cookie_a, true);
+	KUNIT_EXPECT_FALSE(test, kt_flip_done(kd, 0));
+	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP, 0, true);
+	KUNIT_EXPECT_FALSE(test, kt_flip_done(kd, 0));
+	fake_be_send_event(&kd->be, 0, 0x33, cookie_b, true);
+	KUNIT_EXPECT_FALSE(test, kt_flip_done(kd, 0));
+
+	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP, cookie_b, true);
+	KUNIT_EXPECT_TRUE(test, kt_flip_done(kd, 0));
+	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&kt_pipeline(kd, 0)->frame_done_work));
+
+	/* A duplicate is harmless; the next flip works the same way. */
+	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP, cookie_b, true);
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, a->fb), 0);
+	KUNIT_EXPECT_FALSE(test, kt_flip_done(kd, 0));
+	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP, cookie_a, true);
+	KUNIT_EXPECT_TRUE(test, kt_flip_done(kd, 0));
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 2);
+}
+
+/* A backend that shows what it is given: flips complete promptly. */
+static void kms_flip_backend_events(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+	unsigned int i;
+	ktime_t start;
+
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	start = ktime_get();
+	for (i = 0; i < 10; i++) {
+		KUNIT_ASSERT_EQ(test, kt_commit_flip_sync(kd, 0, i % 2 ? a->fb : b->fb), 0);
+		KUNIT_ASSERT_TRUE(test, kt_flip_done(kd, 0));
+	}
+	/* No flip waited for the frame-done timeout. */
+	KUNIT_EXPECT_LT(test, ktime_ms_delta(ktime_get(), start),
+			XEN_DRM_FRONT_FRAME_DONE_TIMEOUT_MS);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 10);
+	KUNIT_EXPECT_EQ(test, kd->front_info->evt_pairs[0].evt.u.evt.page->in_cons, 10);
+}
+
+/* Front-buffer rendering: DIRTYFB shows the same framebuffer again. */
+static void kms_dirtyfb_flips(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	u64 cookie_a = fb_cookie_of(test);
+	struct drm_clip_rect clip = { .x1 = 0, .y1 = 0, .x2 = 16, .y2 = 16 };
+
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	KUNIT_ASSERT_NOT_NULL(test, a->fb->funcs->dirty);
+	KUNIT_ASSERT_EQ(test, a->fb->funcs->dirty(a->fb, kd->client.file, 0, 0,
+						  &clip, 1), 0);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 1);
+	KUNIT_EXPECT_EQ(test, last_req(test, XENDISPL_OP_PG_FLIP)->req.op.pg_flip.fb_cookie,
+			cookie_a);
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 0, 1000));
+}
+
+/* An event on another connector's page does not complete this flip. */
+static void kms_flip_event_other_connector(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 2, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+	u64 cookie_b = fb_cookie_of(test);
+
+	kd->be.auto_flip_evt = false;
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 1, a->fb), 0);
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 1, b->fb), 0);
+	KUNIT_EXPECT_EQ(test, last_req(test, XENDISPL_OP_PG_FLIP)->conn, 1);
+	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP, cookie_b, true);
+	KUNIT_EXPECT_FALSE(test, kt_flip_done(kd, 1));
+	fake_be_send_event(&kd->be, 1, XENDISPL_EVT_PG_FLIP, cookie_b, true);
+	KUNIT_EXPECT_TRUE(test, kt_flip_done(kd, 1));
+}
+
+/* No EVT_PG_FLIP at all: the frame-done timeout sends the event. */
+static void kms_flip_timeout(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+	ktime_t start;
+	s64 ms;
+
+	kd->be.auto_flip_evt = false;
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	start = ktime_get();
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
+	KUNIT_EXPECT_FALSE(test, kt_flip_done(kd, 0));
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 0,
+						  XEN_DRM_FRONT_FRAME_DONE_TIMEOUT_MS + 2000));
+	ms = ktime_ms_delta(ktime_get(), start);
+	KUNIT_EXPECT_GE(test, ms, XEN_DRM_FRONT_FRAME_DONE_TIMEOUT_MS - 100);
+	/* A late event is ignored. */
+	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP, fb_cookie_of(test), true);
+	KUNIT_EXPECT_EQ(test, kd->front_info->evt_pairs[0].evt.state,
+			EVTCHNL_STATE_CONNECTED);
+}
+
+static void expect_link_bad(struct kunit *test, struct kt_dev *kd,
+			    unsigned int idx)
+{
+	flush_work(&kt_pipeline(kd, idx)->link_bad_work);
+	KUNIT_EXPECT_EQ(test, kt_pipeline(kd, idx)->conn.state->link_status,
+			DRM_MODE_LINK_STATUS_BAD);
+	KUNIT_EXPECT_GE(test, atomic_read(&kd->hotplugs), 1);
+}
+
+static void kms_set_config_error_link_bad(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 2, false);
+	struct kt_fb *kfb = kms_fb_xrgb(test);
+
+	kd->be.status[XENDISPL_OP_SET_CONFIG] = -EIO;
+	/* An atomic commit cannot fail once checked... */
+	KUNIT_EXPECT_EQ(test, kt_commit_enable(kd, 1, kfb->fb), 0);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_SET_CONFIG), 1);
+	/* ...so the link goes bad and user space is told to probe. */
+	expect_link_bad(test, kd, 1);
+	KUNIT_EXPECT_EQ(test, kt_pipeline(kd, 0)->conn.state->link_status,
+			DRM_MODE_LINK_STATUS_GOOD);
+}
+
+static void kms_flip_error_link_bad(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&kd->hotplugs), 0);
+	kd->be.status[XENDISPL_OP_PG_FLIP] = -EINVAL;
+	KUNIT_EXPECT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
+	/* The event is not held back for a flip the backend refused. */
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 0, 1000));
+	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&kt_pipeline(kd, 0)->frame_done_work));
+	expect_link_bad(test, kd, 0);
+}
+
+/* The backend going away with a flip in flight releases its event. */
+static void kms_disconnect_releases_flip(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+	struct drm_crtc *crtc = &kt_pipeline(kd, 0)->pipe.crtc;
+	struct drm_crtc_commit *commit;
+	ktime_t start;
+
+	kd->be.auto_flip_evt = false;
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
+	commit = drm_crtc_commit_get(crtc->state->commit);
+	KUNIT_EXPECT_FALSE(test, completion_done(&commit->flip_done));
+
+	/* Like a user space file: open across the unplug. */
+	kt_client_unlist(kd);
+	start = ktime_get();
+	kt_backend_state(kd, XenbusStateClosed);
+	KUNIT_EXPECT_TRUE(test, completion_done(&commit->flip_done));
+	/* Released, not timed out (3.1 s). */
+	KUNIT_EXPECT_LT(test, ktime_ms_delta(ktime_get(), start), 2500);
+	drm_crtc_commit_put(commit);
+	KUNIT_EXPECT_TRUE(test, drm_dev_is_unplugged(kd->drm));
+	KUNIT_EXPECT_EQ(test, kd->fdev->xb.state, XenbusStateReconfiguring);
+	/* The rings are gone; only the two buffers' grants remain. */
+	KUNIT_EXPECT_NULL(test, kd->front_info->evt_pairs);
+	KUNIT_EXPECT_EQ(test, fake_gnttab_in_use(),
+			2 * (1 + (PAGE_ALIGN(KMS_W * 4 * KMS_H) >> PAGE_SHIFT)));
+
+	/* The user closes: buffers freed without asking the backend. */
+	kt_fb_destroy(kd, a);
+	kt_fb_destroy(kd, b);
+	kt_client_close(kd);
+	flush_work(&kd->front_info->reconnect_work);
+	KUNIT_EXPECT_EQ(test, fake_gnttab_in_use(), 0);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_DBUF_DESTROY), 0);
+	KUNIT_EXPECT_EQ(test, kd->fdev->xb.state, XenbusStateInitialising);
+}
+
+static struct kunit_case kms_cases[] = {
+	KUNIT_CASE(kms_connectors),
+	KUNIT_CASE(kms_fb_create_destroy),
+	KUNIT_CASE(kms_dumb_layout),
+	KUNIT_CASE(kms_fb_all_formats),
+	KUNIT_CASE(kms_fb_rejects),
+	KUNIT_CASE(kms_be_alloc_dumb),
+	KUNIT_CASE(kms_be_alloc_zero_gref),
+	KUNIT_CASE(kms_dbuf_create_fails),
+	KUNIT_CASE(kms_dumb_out_of_grants),
+	KUNIT_CASE(kms_enable_set_config),
+	KUNIT_CASE(kms_disable_set_config_zero),
+	KUNIT_CASE(kms_wrong_mode_rejected),
+	KUNIT_CASE(kms_flip_event),
+	KUNIT_CASE(kms_flip_backend_events),
+	KUNIT_CASE(kms_dirtyfb_flips),
+	KUNIT_CASE(kms_flip_event_other_connector),
+	KUNIT_CASE(kms_flip_timeout),
+	KUNIT_CASE(kms_set_config_error_link_bad),
+	KUNIT_CASE(kms_flip_error_link_bad),
+	KUNIT_CASE(kms_disconnect_releases_flip),
+	{}
+};
+
+static struct kunit_suite kms_suite = {
+	.name = "xen_drm_front_kms",
+	.init = kms_init,
+	.exit = kms_exit,
+	.test_cases = kms_cases,
+};
+kunit_test_suite(kms_suite);
