@@ -13,7 +13,7 @@ for s in $(cat "$RIG_DIR/scenarios/ORDER"); do
 		if [ -f "$v" ]; then
 			read -r verdict secs rest < "$v"
 			if [ "$verdict" = PASS ]; then row+=" PASS (${secs}s) |"
-			else row+=" FAIL: $(echo "$rest" | cut -c1-140 | sed 's/|/\//g') |"; fi
+			else row+=" FAIL: $(echo "$rest" | cut -c1-140 | tr -d '\r' | sed 's/|/\//g') |"; fi
 		else row+=" – |"; fi
 	done
 	echo "$row"

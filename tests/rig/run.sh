@@ -106,7 +106,7 @@ make_payload() { # STAGE SCENARIO...
 
 # ------------------------------------------------------------------ judge
 reasons=()
-jfail() { reasons+=("$*"); }
+jfail() { local m="$*"; reasons+=("${m//$'\r'/}"); }   # (guest console lines end in CR LF)
 # helpers for a scenario's judge_scenario() (run in the results dir)
 be_checksum() { # CONN [DUMPDIR]
 	sed -n 's/^checksum=\(0x[0-9a-fA-F]*\).*/\1/p' "${2:-be}/conn$1.txt" 2>/dev/null | head -n1 | tr A-F a-f
