@@ -1,0 +1,52 @@
+# dom0 side of `make bench` (busybox ash), sourced by the bench-suite scenario in dom0
+# (travels in the payload at /payload/bench via RIG_DOM0_EXTRA with evtping and plan.txt).
+#
+# dom0_flow: for each line "<round> <n> <module> <part>" of plan.txt: start the backend
+# (--vsync-hz 60 for the vsync part), create a fresh guest told by its command line which
+# module to load and which part to run, serve it until RIG-GUEST-END, destroy it, stop the
+# backend, and keep its console log, the backend's files and the ping-pong peer's log in
+# $SOUT/sub/<round>-<n>-<module>-<part>/. One guest failing does not stop the plan.
+BENCH_SUB_TIMEOUT=${BENCH_SUB_TIMEOUT:-400}
+
+dom0_flow() {
+	local rnd n mod part
+	xl info > $SOUT/xl-info.txt 2>&1
+	mkdir -p $SOUT/sub
+	while read -r rnd n mod part; do
+		[ -n "$part" ] || continue
+		bench_sub "$rnd" "$n" "$mod" "$part"
+	done < /payload/bench/plan.txt
+}
+
+bench_sub() {
+	local rnd=$1 n=$2 mod=$3 part=$4 d args=
+	d=$SOUT/sub/r$rnd-$n-$mod-$part
+	mkdir -p $d
+	[ "$part" = vsync ] && args='--vsync-hz 60'
+	GUEST=bench-$n-$mod-$part
+	GLOG=/var/log/xen/console/guest-$GUEST.log
+	GUEST_CMDLINE="bench.module=$mod bench.part=$part"
+	say "bench $n: round $rnd, $mod, $part"
+	fact "bench_sub_start_$n=$(up) r$rnd $mod $part"
+	if start_backend $args; then
+		if guest_create; then
+			guest_loop $BENCH_SUB_TIMEOUT
+			echo_guest_log
+			guest_shutdown
+		fi
+		stop_backend TERM
+	fi
+	fact "bench_sub_end_$n=$(up) rc=${GUEST_RC:-none}"
+	echo "rc=${GUEST_RC:-none}" > $d/rc.txt
+	GUEST_RC=
+	cp $GLOG $d/guest.log 2>/dev/null
+	mv $SOUT/be $d/be 2>/dev/null
+	mv $SOUT/evtpeer.log $d/ 2>/dev/null
+	cp $SOUT/$GUEST.cfg $d/ 2>/dev/null
+}
+
+# rig-req evtpeer PORT COUNT: start the dom0 end of the event-channel ping-pong
+dom0_req_evtpeer() {
+	/payload/bench/evtping peer --domid $DOMID --port $1 --count $2 >> $SOUT/evtpeer.log 2>&1 &
+	say "evtping peer started for port $1, $2 pings"
+}

@@ -1,0 +1,130 @@
+#!/bin/bash
+# make bench: our drm_xen_front vs Debian's, side by side, in one rig run.
+#
+#   tests/bench/run.sh [--rounds N] [--quick] [--no-profile] [--report-only]
+#
+# One QEMU boot (the rig's bench-suite scenario) runs a plan of fresh guests, one per
+# (round, module, part), modules alternating within each round and the order flipped
+# from round to round (ours, debian | debian, ours | ...): identical kernel, backend,
+# client and boot for both. Parts: main (unpaced backend), vsync (backend at 60 Hz), and
+# once per module at the end, profile (function_graph call trees). The raw results
+# (build/bench/raw/) become BENCHMARKS.md (repo root) and build/bench/bench.json (copied
+# to tests/bench/last-run.json) through tests/bench/report.py.
+# Env: BENCH_BUILD (default <repo>/build/bench), BENCH_OURS_KO (default: the repo-root
+# drm_xen_front.ko; another build of ours to compare), BENCH_MD (default
+# <repo>/BENCHMARKS.md; last-run.json is only updated with the default). The rig's cache lives in
+# $BENCH_BUILD/rig; ours is a snapshot taken at the start (a rebuild during the run
+# changes nothing).
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+BB=${BENCH_BUILD:-$REPO/build/bench}
+ROUNDS=3
+QUICK=0
+REPORT_ONLY=0
+PROFILE=1
+OURS_SRC=${BENCH_OURS_KO:-$REPO/drm_xen_front.ko}
+MD=${BENCH_MD:-$REPO/BENCHMARKS.md}
+CMDLINE="tests/bench/run.sh $*"
+[ -n "${BENCH_CMD:-}" ] && CMDLINE=$BENCH_CMD
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--rounds) ROUNDS=$2; shift 2 ;;
+	--quick) QUICK=1; shift ;;
+	--report-only) REPORT_ONLY=1; shift ;;
+	--no-profile) PROFILE=0; shift ;;
+	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "bench: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+say() { echo "bench: $*" >&2; }
+die() { echo "bench: ERROR: $*" >&2; exit 1; }
+
+report() {
+	python3 "$HERE/report.py" --build "$BB" --repo "$REPO" --md "$MD" --cmd "$CMDLINE" || die "report.py failed"
+	if [ "$MD" = "$REPO/BENCHMARKS.md" ]; then
+		cp "$BB/bench.json" "$HERE/last-run.json"
+		say "wrote $MD, $BB/bench.json, tests/bench/last-run.json"
+	else
+		say "wrote $MD, $BB/bench.json"
+	fi
+}
+
+if [ $REPORT_ONLY = 1 ]; then report; exit 0; fi
+
+T0=$(date +%s)
+# ------------------------------------------------------------------ build
+make -s -C "$HERE" || die "cannot build tests/bench"
+[ -x "$REPO/tests/backend/vdispl-be" ] || make -s -C "$REPO/tests/backend" || die "cannot build vdispl-be"
+[ -f "$OURS_SRC" ] || die "$OURS_SRC is not built (make)"
+KVER=$(ls /lib/modules | sort -V | tail -n1)
+EVTCHN_KO=$(find /lib/modules/$KVER -name 'xen-evtchn.ko*' | head -n1)
+[ -n "$EVTCHN_KO" ] || die "no xen-evtchn.ko under /lib/modules/$KVER"
+
+DEBIAN_DIR=/lib/modules/$KVER/kernel/drivers
+DEBIAN_KO=$DEBIAN_DIR/gpu/drm/xen/drm_xen_front.ko
+PGDIR_KO=$(find $DEBIAN_DIR/xen -name 'xen-front-pgdir-shbuf.ko*' | head -n1)
+[ -f "$DEBIAN_KO" ] && [ -n "$PGDIR_KO" ] || die "Debian's drm_xen_front.ko or xen-front-pgdir-shbuf.ko missing under $DEBIAN_DIR"
+unxz_cp() { case $1 in *.xz) xz -dc "$1" > "$2" ;; *) cp "$1" "$2" ;; esac; }
+
+mkdir -p "$BB"
+rm -rf "$BB/extra" "$BB/raw"
+: > "$BB/rig.err"
+G=$BB/extra/guest/bench
+mkdir -p "$G/ours" "$G/debian" "$BB/extra/dom0/bench" "$BB/raw" "$BB/ours"
+cp "$OURS_SRC" "$BB/ours/drm_xen_front.ko"
+cp "$BB/ours/drm_xen_front.ko" "$G/ours/"
+unxz_cp "$DEBIAN_KO" "$G/debian/drm_xen_front.ko"
+unxz_cp "$PGDIR_KO" "$G/debian/xen-front-pgdir-shbuf.ko"
+unxz_cp "$EVTCHN_KO" "$G/xen-evtchn.ko"
+cp "$HERE/xbench" "$HERE/evtping" "$HERE/guest/bench-lib.sh" "$HERE/guest/prof.awk" "$G/"
+if [ $QUICK = 1 ]; then
+	printf 'BENCH_FLIPS=100\nBENCH_MODESETS=10\nBENCH_VSYNC_FLIPS=60\nBENCH_PINGS=300\nBENCH_BUFS="1024x768:5 1920x1080:3 3840x2160:2"\n' > "$G/bench.env"
+else
+	: > "$G/bench.env"
+fi
+cp "$HERE/evtping" "$HERE/dom0/bench-dom0.sh" "$BB/extra/dom0/bench/"
+# the plan: rounds of (module, part), order flipped every round (ABBA...)
+n=0
+for r in $(seq 1 "$ROUNDS"); do
+	order="ours debian"
+	[ $((r % 2)) = 0 ] && order="debian ours"
+	for m in $order; do
+		for p in main vsync; do n=$((n + 1)); echo "$r $n $m $p"; done
+	done
+done > "$BB/extra/dom0/bench/plan.txt"
+if [ $PROFILE = 1 ]; then
+	for m in ours debian; do n=$((n + 1)); echo "$ROUNDS $n $m profile"; done >> "$BB/extra/dom0/bench/plan.txt"
+fi
+cp "$BB/extra/dom0/bench/plan.txt" "$BB/plan.txt"
+{
+	echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "nproc=$(nproc)"
+	echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
+	echo "qemu=$(qemu-system-x86_64 --version | head -n1)"
+	echo "host_kernel=$(uname -r)"
+	echo "guest_kernel=$KVER"
+	echo "xen_pkg=$(dpkg-query -W -f '${Package} ${Version}' 'xen-hypervisor-4.17-amd64' 2>/dev/null)"
+	echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "ours_ko=$(sha256sum < "$BB/ours/drm_xen_front.ko" | cut -c1-12) ($OURS_SRC)"
+	echo "debian_ko=$(sha256sum < /lib/modules/$KVER/kernel/drivers/gpu/drm/xen/drm_xen_front.ko | cut -c1-12) (linux-image-$KVER $(dpkg-query -W -f '${Version}' linux-image-$KVER 2>/dev/null))"
+	echo "git=$(cd "$REPO" && git describe --always --dirty 2>/dev/null)"
+	echo "rounds=$ROUNDS quick=$QUICK profile=$PROFILE"
+} > "$BB/machine.txt"
+
+export RIG_BUILD="$BB/rig"
+export OURS_KO="$BB/ours/drm_xen_front.ko"
+export RIG_GUEST_EXTRA="$BB/extra/guest"
+export RIG_DOM0_EXTRA="$BB/extra/dom0"
+
+# ------------------------------------------------------------------ the run
+say "$(wc -l < "$BB/plan.txt") guests in one boot: $(awk '{s = s (NR > 1 ? ", " : "") $3 "-" $4} END {print s}' "$BB/plan.txt")"
+"$REPO/tests/rig/run.sh" --module ours bench-suite 2>> "$BB/rig.err" | tee "$BB/runs.txt" | sed 's/^/bench: /' >&2
+cp -a "$RIG_BUILD/results/ours/bench-suite" "$BB/raw/bench-suite" 2>/dev/null || say "no results from the rig"
+echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$BB/machine.txt"
+echo "wall_s=$(( $(date +%s) - T0 ))" >> "$BB/machine.txt"
+say "rounds done in $(( $(date +%s) - T0 )) s"
+report
