@@ -17,7 +17,9 @@ build_clean() {
 	local name=$1; shift
 	local log=build/lint-$name.log
 	mkdir -p build
-	make -s -C "$KDIR" M="$top" clean >/dev/null 2>&1 || true
+	# Recompile the driver's own objects only: a kbuild "clean" of M=
+	# would also wipe every object under build/ (the KUnit kernel).
+	rm -f "$top"/xen_drm_front*.o "$top"/.xen_drm_front*.o.cmd
 	if ! make -C "$KDIR" M="$top" CONFIG_DRM_XEN_FRONTEND=m "$@" modules >"$log" 2>&1; then
 		echo "FAIL lint-$name: build failed"; tail -20 "$log"; fail=1; return
 	fi
