@@ -7,26 +7,27 @@
 # (round, module, part), modules alternating within each round and the order flipped
 # from round to round (ours, debian | debian, ours | ...): identical kernel, backend,
 # client and boot for both. Parts: main (unpaced backend), vsync (backend at 60 Hz), and
-# once per module at the end, profile (function_graph call trees). The raw results
+# at the end profile (function_graph call trees, one guest per module). Raw results
 # (build/bench/raw/) become BENCHMARKS.md (repo root) and build/bench/bench.json (copied
 # to tests/bench/last-run.json) through tests/bench/report.py.
 # Env: BENCH_BUILD (default <repo>/build/bench), BENCH_OURS_KO (default: the repo-root
 # drm_xen_front.ko; another build of ours to compare), BENCH_MD (default
-# <repo>/BENCHMARKS.md; last-run.json is only updated with the default). The rig's cache lives in
-# $BENCH_BUILD/rig; ours is a snapshot taken at the start (a rebuild during the run
-# changes nothing).
+# <repo>/BENCHMARKS.md; last-run.json is only updated with the default). --rounds 0:
+# profiles only. The rig's cache lives in $BENCH_BUILD/rig; ours is a snapshot taken at
+# the start (a rebuild during the run changes nothing).
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 BB=${BENCH_BUILD:-$REPO/build/bench}
-ROUNDS=3
+ROUNDS=4
 QUICK=0
 REPORT_ONLY=0
 PROFILE=1
 OURS_SRC=${BENCH_OURS_KO:-$REPO/drm_xen_front.ko}
 MD=${BENCH_MD:-$REPO/BENCHMARKS.md}
 CMDLINE="tests/bench/run.sh $*"
+[ -n "${MAKELEVEL:-}" ] && [ $# = 0 ] && CMDLINE="make bench"
 [ -n "${BENCH_CMD:-}" ] && CMDLINE=$BENCH_CMD
 
 while [ $# -gt 0 ]; do

@@ -80,9 +80,9 @@ bench_finish() {
 # ------------------------------------------------------------------ parts
 part_main() {
 	local s w h
-	bench_run flip xbench flip --n ${BENCH_FLIPS:-500} --warmup 20 --tag fast --raw $BENCH_RAW
-	bench_run modeset xbench modeset --n ${BENCH_MODESETS:-30} --warmup 3 --raw $BENCH_RAW
-	for s in ${BENCH_BUFS:-1024x768:30 1920x1080:20 3840x2160:8}; do
+	bench_run flip xbench flip --n ${BENCH_FLIPS:-400} --warmup 20 --tag fast --raw $BENCH_RAW
+	bench_run modeset xbench modeset --n ${BENCH_MODESETS:-25} --warmup 3 --raw $BENCH_RAW
+	for s in ${BENCH_BUFS:-1024x768:25 1920x1080:15 3840x2160:6}; do
 		w=${s%%x*}; h=${s#*x}; h=${h%:*}
 		bench_run "bufs ${s%:*}" xbench bufs --w $w --h $h --n ${s#*:} --raw $BENCH_RAW
 	done
@@ -92,12 +92,12 @@ part_main() {
 		bench_run "hold ${s%:*}" xbench bufs --w $w --h $h --n 0 --hold ${s#*:}
 	done
 	kprobes_off
-	bench_run evtping evtping guest --n ${BENCH_PINGS:-1000} --warmup 50 --raw $BENCH_RAW
+	bench_run evtping evtping guest --n ${BENCH_PINGS:-600} --warmup 50 --raw $BENCH_RAW
 }
 
 part_vsync() {
 	bench_run idle xbench idle --ms 3000
-	bench_run vsync xbench flip --n ${BENCH_VSYNC_FLIPS:-300} --warmup 30 --tag vsync --raw $BENCH_RAW
+	bench_run vsync xbench flip --n ${BENCH_VSYNC_FLIPS:-240} --warmup 30 --tag vsync --raw $BENCH_RAW
 }
 
 part_profile() {
