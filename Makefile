@@ -12,7 +12,8 @@ drm_xen_front-objs := xen_drm_front.o \
 		      xen_drm_front_evtchnl.o \
 		      xen_drm_front_pgdir.o \
 		      xen_drm_front_cfg.o \
-		      xen_drm_front_gem.o
+		      xen_drm_front_gem.o \
+		      xen_drm_front_debugfs.o
 
 obj-$(CONFIG_DRM_XEN_FRONTEND) += drm_xen_front.o
 
@@ -25,9 +26,11 @@ drm_xen_front_kunit-y := $(drm_xen_front-objs) \
 			 tests/kunit/evtchnl_test.o \
 			 tests/kunit/pgdir_test.o \
 			 tests/kunit/kms_test.o \
-			 tests/kunit/front_test.o
+			 tests/kunit/front_test.o \
+			 tests/kunit/debugfs_test.o
 CFLAGS_tests/kunit/helpers.o := -I$(srctree)/drivers/gpu/drm
 CFLAGS_tests/kunit/kms_test.o := -I$(srctree)/drivers/gpu/drm
+CFLAGS_tests/kunit/debugfs_test.o := -I$(srctree)/drivers/gpu/drm
 obj-$(CONFIG_DRM_XEN_FRONTEND_KUNIT_TEST) += drm_xen_front_kunit.o
 
 else

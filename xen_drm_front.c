@@ -75,23 +75,15 @@ u64 xen_drm_front_new_cookie(struct xen_drm_front_info *front_info)
 	return atomic64_inc_return(&front_info->cookie_seq);
 }
 
-static struct xen_drm_front_evtchnl *
-req_evtchnl(struct xen_drm_front_info *front_info, unsigned int conn_idx)
-{
-	if (conn_idx >= front_info->num_evt_pairs)
-		return NULL;
-	return &front_info->evt_pairs[conn_idx].req;
-}
-
 static int be_call(struct xen_drm_front_info *front_info,
 		   unsigned int conn_idx, struct xendispl_req *req,
 		   struct xendispl_resp *resp)
 {
-	struct xen_drm_front_evtchnl *evtchnl = req_evtchnl(front_info, conn_idx);
-
-	if (!evtchnl)
+	/* After a restore, only the re-creation talks to the new backend. */
+	if (READ_ONCE(front_info->resuming) &&
+	    READ_ONCE(front_info->resync_task) != current)
 		return -EIO;
-	return xen_drm_front_evtchnl_call(evtchnl, req, resp);
+	return xen_drm_front_evtchnl_call(front_info, conn_idx, req, resp);
 }
 
 /**
@@ -319,6 +311,7 @@ static const struct drm_driver xen_drm_driver = {
 	.gem_prime_mmap = drm_gem_prime_mmap,
 	.dumb_create = xen_drm_front_gem_dumb_create,
 	.fops = &xen_drm_fops,
+	.debugfs_init = xen_drm_front_debugfs_init,
 	/* The name user space (and upstream's users) already look for. */
 	.name = "xendrm-du",
 	.desc = "Xen PV DRM Display Unit",
@@ -358,6 +351,8 @@ static int drm_device_create(struct xen_drm_front_info *front_info)
 	if (!drm_info)
 		return -ENOMEM;
 	drm_info->front_info = front_info;
+	mutex_init(&drm_info->dbufs_lock);
+	INIT_LIST_HEAD(&drm_info->dbufs);
 
 	drm = drm_dev_alloc(&xen_drm_driver, &front_info->xb_dev->dev);
 	if (IS_ERR(drm)) {
@@ -400,6 +395,35 @@ fail:
 }
 
 /*
+ * The configuration changes under a live DRM device on restore, while
+ * debugfs may be reading it: readers hold pairs_sem, so swap it under it.
+ */
+static int front_cfg_read(struct xen_drm_front_info *front_info)
+{
+	struct xen_drm_front_cfg cfg = {};
+	int ret;
+
+	ret = xen_drm_front_cfg_read(front_info, &cfg);
+	if (ret)
+		return ret;
+	down_write(&front_info->pairs_sem);
+	front_info->cfg = cfg;
+	up_write(&front_info->pairs_sem);
+	return 0;
+}
+
+static void front_cfg_free(struct xen_drm_front_info *front_info)
+{
+	struct xen_drm_front_cfg cfg;
+
+	down_write(&front_info->pairs_sem);
+	cfg = front_info->cfg;
+	memset(&front_info->cfg, 0, sizeof(front_info->cfg));
+	up_write(&front_info->pairs_sem);
+	xen_drm_front_cfg_free(&cfg);
+}
+
+/*
  * Called with front_info->lock held. Unplugs the DRM device (if any), then
  * tears the rings down. Returns true if a DRM device still has users.
  */
@@ -418,7 +442,7 @@ static bool backend_disconnect(struct xen_drm_front_info *front_info)
 		xen_drm_front_kms_fini(drm_info);
 	}
 	xen_drm_front_evtchnl_free_all(front_info);
-	xen_drm_front_cfg_free(&front_info->cfg);
+	front_cfg_free(front_info);
 	if (!drm)
 		return false;
 	/* Users keep the device until they close it; then we reconnect. */
@@ -430,7 +454,7 @@ static int backend_on_initwait(struct xen_drm_front_info *front_info)
 {
 	int ret;
 
-	ret = xen_drm_front_cfg_read(front_info, &front_info->cfg);
+	ret = front_cfg_read(front_info);
 	if (ret)
 		return ret;
 	ret = xen_drm_front_evtchnl_create_all(front_info);
@@ -443,13 +467,84 @@ static int backend_on_initwait(struct xen_drm_front_info *front_info)
 
 fail:
 	xen_drm_front_evtchnl_free_all(front_info);
-	xen_drm_front_cfg_free(&front_info->cfg);
+	front_cfg_free(front_info);
 	return ret;
+}
+
+/* Can the DRM device of before a restore live on with this backend? */
+static bool cfg_matches(const struct xen_drm_front_info *front_info,
+			const struct xen_drm_front_drm_info *drm_info)
+{
+	const struct xen_drm_front_cfg *cfg = &front_info->cfg;
+	unsigned int i;
+
+	if (cfg->be_alloc || cfg->num_connectors != drm_info->num_pipelines)
+		return false;
+	for (i = 0; i < cfg->num_connectors; i++)
+		if (cfg->connectors[i].width != drm_info->pipeline[i].width ||
+		    cfg->connectors[i].height != drm_info->pipeline[i].height)
+			return false;
+	return true;
+}
+
+/*
+ * After a restore: re-create the DRM device's buffers, framebuffers and
+ * modes on the backend now serving us. Other requests fail meanwhile (as
+ * they did while no backend was there), so nothing races with it.
+ */
+static int resync_device(struct xen_drm_front_info *front_info)
+{
+	struct xen_drm_front_drm_info *drm_info = front_info->drm_info;
+	int ret;
+
+	if (!cfg_matches(front_info, drm_info))
+		return -EXDEV;
+	WRITE_ONCE(front_info->resync_task, current);
+	xen_drm_front_evtchnl_set_state(front_info, EVTCHNL_STATE_CONNECTED);
+	ret = xen_drm_front_gem_resync(drm_info);
+	if (!ret)
+		ret = xen_drm_front_kms_resync(drm_info);
+	WRITE_ONCE(front_info->resync_task, NULL);
+	return ret;
+}
+
+/*
+ * The old DRM device cannot go on: its users keep it, unplugged, and a new
+ * one is created for the backend. Its release must not reconnect us.
+ */
+static void drop_device(struct xen_drm_front_info *front_info)
+{
+	struct xen_drm_front_drm_info *drm_info = front_info->drm_info;
+	struct drm_device *drm = drm_info->drm_dev;
+
+	drm_dev_unplug(drm);
+	xen_drm_front_kms_fini(drm_info);
+	mutex_lock(&xen_drm_front_release_lock);
+	drm_info->front_info = NULL;
+	front_info->drm_info = NULL;
+	mutex_unlock(&xen_drm_front_release_lock);
+	drm_dev_put(drm);
 }
 
 static int backend_on_connected(struct xen_drm_front_info *front_info)
 {
+	struct device *dev = &front_info->xb_dev->dev;
 	int ret;
+
+	if (front_info->resuming && front_info->drm_info) {
+		ret = resync_device(front_info);
+		WRITE_ONCE(front_info->resuming, false);
+		if (!ret) {
+			dev_info(dev, "restored: the display continues on the new backend\n");
+			return 0;
+		}
+		dev_warn(dev, "restored: cannot re-create the display on the new backend (%d), replacing the card\n",
+			 ret);
+		xen_drm_front_evtchnl_set_state(front_info,
+						EVTCHNL_STATE_DISCONNECTED);
+		drop_device(front_info);
+	}
+	WRITE_ONCE(front_info->resuming, false);
 
 	xen_drm_front_evtchnl_set_state(front_info, EVTCHNL_STATE_CONNECTED);
 	ret = drm_device_create(front_info);
@@ -569,11 +664,57 @@ static int xen_drv_probe(struct xenbus_device *xb_dev,
 	front_info->xb_dev = xb_dev;
 	spin_lock_init(&front_info->io_lock);
 	mutex_init(&front_info->lock);
+	init_rwsem(&front_info->pairs_sem);
 	INIT_WORK(&front_info->reconnect_work, reconnect_work);
 	atomic64_set(&front_info->cookie_seq, 0);
 	dev_set_drvdata(&xb_dev->dev, front_info);
 
 	return xenbus_switch_state(xb_dev, XenbusStateInitialising);
+}
+
+/*
+ * Restored from a saved image (xl save/restore, migration): the backend,
+ * its event channels and our grants are gone, a new backend is coming up.
+ * xenbus has put us back in Initialising. The DRM device stays: clients
+ * keep their card, buffers and modes, which we re-create on the new
+ * backend once it is connected (resync_device()); until then their
+ * requests fail as with a backend that is not there.
+ */
+static int xen_drv_resume(struct xenbus_device *xb_dev)
+{
+	struct xen_drm_front_info *front_info = dev_get_drvdata(&xb_dev->dev);
+	struct xen_drm_front_drm_info *drm_info;
+
+	mutex_lock(&front_info->lock);
+	drm_info = front_info->drm_info;
+	if (drm_info && drm_dev_is_unplugged(drm_info->drm_dev)) {
+		/* Still waiting for the last user of an unplugged device. */
+		xenbus_switch_state(xb_dev, XenbusStateReconfiguring);
+		goto out;
+	}
+	/*
+	 * A backend still Connected has kept our rings (a resume that did not
+	 * move the domain, e.g. S3 of an HVM guest): a restored domain gets a
+	 * new backend, which cannot be Connected before we are Initialised.
+	 */
+	if (drm_info && front_info->evt_pairs &&
+	    xenbus_read_driver_state(xb_dev->otherend) == XenbusStateConnected) {
+		dev_info(&xb_dev->dev, "resumed: the backend kept the connection\n");
+		xenbus_switch_state(xb_dev, XenbusStateConnected);
+		goto out;
+	}
+	if (drm_info) {
+		dev_info(&xb_dev->dev, "restored: reconnecting the display\n");
+		WRITE_ONCE(front_info->resuming, true);
+		xen_drm_front_evtchnl_set_state(front_info,
+						EVTCHNL_STATE_DISCONNECTED);
+		xen_drm_front_kms_release_flips(drm_info);
+	}
+	xen_drm_front_evtchnl_free_all(front_info);
+	front_cfg_free(front_info);
+out:
+	mutex_unlock(&front_info->lock);
+	return 0;
 }
 
 static void wait_backend_closing(struct xenbus_device *xb_dev)
@@ -628,6 +769,7 @@ VISIBLE_IF_KUNIT struct xenbus_driver xen_drm_front_xenbus_driver = {
 	.ids = xen_driver_ids,
 	.probe = xen_drv_probe,
 	.remove = xen_drv_remove,
+	.resume = xen_drv_resume,
 	.otherend_changed = displback_changed,
 	.not_essential = true,
 };
@@ -658,5 +800,10 @@ module_init(xen_drv_init);
 module_exit(xen_drv_fini);
 
 MODULE_DESCRIPTION("Xen para-virtualized display device frontend");
+/*
+ * Read by dkms.conf and the Makefile. DKMS needs it: it does not install a
+ * module whose version equals the kernel's own drm_xen_front.ko (none).
+ */
+MODULE_VERSION("0.1.0");
 MODULE_LICENSE("GPL");
 MODULE_ALIAS("xen:" XENDISPL_DRIVER_NAME);

@@ -12,6 +12,7 @@
 #include <linux/atomic.h>
 #include <linux/hrtimer.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
@@ -19,6 +20,7 @@
 #include <drm/drm_simple_kms_helper.h>
 
 #include "xen_drm_front_cfg.h"
+#include "xen_drm_front_debugfs.h"
 
 struct drm_device;
 struct drm_edid;
@@ -45,6 +47,7 @@ struct xen_drm_front_pgdir;
  * @flip_lock: protects @pending_event and @pending_fb_cookie
  * @pending_event: the DRM event of the flip in flight
  * @pending_fb_cookie: the framebuffer whose EVT_PG_FLIP completes it
+ * @pending_vblank_ref: the flip in flight holds a vblank reference
  * @frame_done_work: completes a flip whose EVT_PG_FLIP never arrives
  * @link_bad_work: reports a failed SET_CONFIG/PG_FLIP to user space
  * @drm_edid: the backend's EDID for this connector (protocol v2), or NULL
@@ -64,6 +67,7 @@ struct xen_drm_front_drm_pipeline {
 	spinlock_t flip_lock; /* protects the pending flip */
 	struct drm_pending_vblank_event *pending_event;
 	u64 pending_fb_cookie;
+	bool pending_vblank_ref;
 	struct delayed_work frame_done_work;
 	struct work_struct link_bad_work;
 	const struct drm_edid *drm_edid;
@@ -80,12 +84,16 @@ struct xen_drm_front_drm_pipeline {
  * @drm_dev: the DRM device
  * @num_pipelines: number of connectors
  * @pipeline: one display pipe per connector
+ * @dbufs_lock: protects @dbufs
+ * @dbufs: the display buffers the backend knows, for debugfs
  */
 struct xen_drm_front_drm_info {
 	struct xen_drm_front_info *front_info;
 	struct drm_device *drm_dev;
 	unsigned int num_pipelines;
 	struct xen_drm_front_drm_pipeline pipeline[XEN_DRM_FRONT_MAX_CONNECTORS];
+	struct mutex dbufs_lock; /* protects dbufs */
+	struct list_head dbufs;
 };
 
 /**
@@ -101,6 +109,14 @@ struct xen_drm_front_drm_info {
  * @lock: serializes the xenbus state machine (backend changes, reconnect,
  *	remove)
  * @removing: the xenbus device is going away: do not reconnect
+ * @stats: request statistics, under @io_lock
+ * @pairs_sem: held for reading by requests, for writing while @evt_pairs
+ *	are created or freed
+ * @resuming: restored from a saved image: the DRM device lives on and its
+ *	buffers, framebuffers and modes are re-created on the backend once it
+ *	is connected; until then requests fail
+ * @resync_task: the task re-creating them, the only one allowed requests
+ *	while @resuming
  */
 struct xen_drm_front_info {
 	struct xenbus_device *xb_dev;
@@ -113,6 +129,10 @@ struct xen_drm_front_info {
 	struct work_struct reconnect_work;
 	struct mutex lock; /* the xenbus state machine */
 	bool removing;
+	struct xen_drm_front_stats stats;
+	struct rw_semaphore pairs_sem;
+	bool resuming;
+	struct task_struct *resync_task;
 };
 
 u64 xen_drm_front_new_cookie(struct xen_drm_front_info *front_info);

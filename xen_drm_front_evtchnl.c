@@ -216,6 +216,7 @@ static void evtchnl_free(struct xen_drm_front_info *front_info,
 
 	if (!evtchnl->front_info)
 		return;
+	xen_drm_front_acct_evtchnl(evtchnl, -1);
 
 	/* Unbinding also closes the event channel. */
 	if (evtchnl->irq > 0)
@@ -277,13 +278,28 @@ static int evtchnl_alloc(struct xen_drm_front_info *front_info,
 	if (ret < 0)
 		goto fail;
 	evtchnl->irq = ret;
+	xen_drm_front_acct_evtchnl(evtchnl, 1);
 	return 0;
 
 fail:
+	xen_drm_front_acct_evtchnl(evtchnl, 1);
 	dev_err(&xb_dev->dev, "connector %u: cannot set up %s channel: %d\n",
 		index, type == EVTCHNL_TYPE_REQ ? "request" : "event", ret);
 	evtchnl_free(front_info, evtchnl);
 	return ret;
+}
+
+static void evtchnl_free_pairs(struct xen_drm_front_info *front_info)
+{
+	unsigned int i;
+
+	for (i = 0; i < front_info->num_evt_pairs; i++) {
+		evtchnl_free(front_info, &front_info->evt_pairs[i].req);
+		evtchnl_free(front_info, &front_info->evt_pairs[i].evt);
+	}
+	kfree(front_info->evt_pairs);
+	front_info->evt_pairs = NULL;
+	front_info->num_evt_pairs = 0;
 }
 
 /**
@@ -298,12 +314,14 @@ fail:
 int xen_drm_front_evtchnl_create_all(struct xen_drm_front_info *front_info)
 {
 	unsigned int num = front_info->cfg.num_connectors, i;
-	int ret;
+	int ret = -ENOMEM;
 
+	/* Requests of a live DRM device may look at the pairs (resume). */
+	down_write(&front_info->pairs_sem);
 	front_info->evt_pairs = kcalloc(num, sizeof(*front_info->evt_pairs),
 					GFP_KERNEL);
 	if (!front_info->evt_pairs)
-		return -ENOMEM;
+		goto out;
 	front_info->num_evt_pairs = num;
 
 	for (i = 0; i < num; i++) {
@@ -318,10 +336,13 @@ int xen_drm_front_evtchnl_create_all(struct xen_drm_front_info *front_info)
 		if (ret)
 			goto fail;
 	}
-	return 0;
+	ret = 0;
+	goto out;
 
 fail:
-	xen_drm_front_evtchnl_free_all(front_info);
+	evtchnl_free_pairs(front_info);
+out:
+	up_write(&front_info->pairs_sem);
 	return ret;
 }
 
@@ -433,54 +454,30 @@ void xen_drm_front_evtchnl_set_state(struct xen_drm_front_info *front_info,
  *
  * Releases waiters, unbinds the IRQs (closing the event channels) and ends
  * the ring pages' grants.
+ *
+ * Requests hold front_info->pairs_sem for reading (see be_call()): once
+ * the waiters are released, taking it for writing waits until the last of
+ * them has left xen_drm_front_evtchnl_call(). (Taking each request mutex
+ * would not do: mutex_unlock() may still touch the mutex after a new owner
+ * has taken it.)
  */
 void xen_drm_front_evtchnl_free_all(struct xen_drm_front_info *front_info)
 {
-	unsigned int i;
-
 	if (!front_info->evt_pairs)
 		return;
 	xen_drm_front_evtchnl_set_state(front_info,
 					EVTCHNL_STATE_DISCONNECTED);
-	for (i = 0; i < front_info->num_evt_pairs; i++) {
-		struct xen_drm_front_evtchnl_pair *pair = &front_info->evt_pairs[i];
-
-		/* A request still on its way out holds the lock. */
-		if (pair->req.front_info) {
-			mutex_lock(&pair->req.u.req.lock);
-			mutex_unlock(&pair->req.u.req.lock);
-		}
-		evtchnl_free(front_info, &pair->req);
-		evtchnl_free(front_info, &pair->evt);
-	}
-	kfree(front_info->evt_pairs);
-	front_info->evt_pairs = NULL;
-	front_info->num_evt_pairs = 0;
+	down_write(&front_info->pairs_sem);
+	evtchnl_free_pairs(front_info);
+	up_write(&front_info->pairs_sem);
 }
 
-/**
- * xen_drm_front_evtchnl_call() - send a request and wait for its response
- * @evtchnl: the request channel to use
- * @req: the request; its id is assigned here
- * @resp: if not NULL, receives the response (valid when 0 is returned)
- *
- * One request is in flight per ring. The backend has
- * xen_drm_front_req_timeout_ms to answer with a response that carries the
- * request's id and operation; anything else is ignored. After a timeout,
- * requests fail with -ETIMEDOUT at once for one timeout period, unless the
- * backend answers something meanwhile.
- *
- * Context: process context, may sleep.
- * Return: 0, the backend's status as a negative errno, -ETIMEDOUT if it did
- * not answer in time, -EIO if the channel is not connected or went away,
- * -ENOSPC if earlier unanswered requests fill the ring.
- */
-int xen_drm_front_evtchnl_call(struct xen_drm_front_evtchnl *evtchnl,
-			       struct xendispl_req *req,
-			       struct xendispl_resp *resp)
+static int evtchnl_call(struct xen_drm_front_evtchnl *evtchnl,
+			struct xendispl_req *req, struct xendispl_resp *resp)
 {
 	struct xen_drm_front_info *front_info = evtchnl->front_info;
 	struct xen_displif_front_ring *ring = &evtchnl->u.req.ring;
+	ktime_t sent_at = 0;
 	unsigned long flags;
 	int ret;
 
@@ -513,6 +510,7 @@ int xen_drm_front_evtchnl_call(struct xen_drm_front_evtchnl *evtchnl,
 	evtchnl->u.req.pending_op = req->operation;
 	reinit_completion(&evtchnl->u.req.done);
 	RING_PUSH_REQUESTS(ring);
+	sent_at = ktime_get();
 	spin_unlock_irqrestore(&front_info->io_lock, flags);
 
 	/* Always notify: not every backend keeps req_event up to date. */
@@ -539,7 +537,41 @@ int xen_drm_front_evtchnl_call(struct xen_drm_front_evtchnl *evtchnl,
 			*resp = evtchnl->u.req.resp;
 	}
 out_unlock:
+	xen_drm_front_stats_account(front_info, req->operation, ret, sent_at);
 	spin_unlock_irqrestore(&front_info->io_lock, flags);
 	mutex_unlock(&evtchnl->u.req.lock);
+	return ret;
+}
+
+/**
+ * xen_drm_front_evtchnl_call() - send a request and wait for its response
+ * @front_info: the device
+ * @conn_idx: the connector whose request ring to use
+ * @req: the request; its id is assigned here
+ * @resp: if not NULL, receives the response (valid when 0 is returned)
+ *
+ * One request is in flight per ring. The backend has
+ * xen_drm_front_req_timeout_ms to answer with a response that carries the
+ * request's id and operation; anything else is ignored. After a timeout,
+ * requests fail with -ETIMEDOUT at once for one timeout period, unless the
+ * backend answers something meanwhile.
+ *
+ * Context: process context, may sleep.
+ * Return: 0, the backend's status as a negative errno, -ETIMEDOUT if it did
+ * not answer in time, -EIO if the channel is not connected or went away,
+ * -ENOSPC if earlier unanswered requests fill the ring.
+ */
+int xen_drm_front_evtchnl_call(struct xen_drm_front_info *front_info,
+			       unsigned int conn_idx, struct xendispl_req *req,
+			       struct xendispl_resp *resp)
+{
+	int ret = -EIO;
+
+	/* Keeps the channels from being freed under us; see free_all(). */
+	down_read(&front_info->pairs_sem);
+	if (conn_idx < front_info->num_evt_pairs)
+		ret = evtchnl_call(&front_info->evt_pairs[conn_idx].req, req,
+				   resp);
+	up_read(&front_info->pairs_sem);
 	return ret;
 }

@@ -104,8 +104,8 @@ int xen_drm_front_evtchnl_publish_all(struct xen_drm_front_info *front_info);
 void xen_drm_front_evtchnl_set_state(struct xen_drm_front_info *front_info,
 				     enum xen_drm_front_evtchnl_state state);
 void xen_drm_front_evtchnl_free_all(struct xen_drm_front_info *front_info);
-int xen_drm_front_evtchnl_call(struct xen_drm_front_evtchnl *evtchnl,
-			       struct xendispl_req *req,
+int xen_drm_front_evtchnl_call(struct xen_drm_front_info *front_info,
+			       unsigned int conn_idx, struct xendispl_req *req,
 			       struct xendispl_resp *resp);
 int xen_drm_front_evtchnl_status_to_errno(s32 status);
 

@@ -43,7 +43,9 @@
  * @lock: protects the dbuf fields (imports create their dbuf lazily)
  * @dbuf_cookie: the backend's name for the buffer, 0 while none
  * @dbuf_pitch: bytes per line the backend assumes (width * bpp / 8)
+ * @dbuf_offset: where the pixels start in the first page (imports)
  * @pgdir: the page directory describing @pages to the backend
+ * @dbuf_info: the buffer as debugfs lists it, while it has a dbuf
  */
 struct xen_gem_object {
 	struct drm_gem_object base;
@@ -56,7 +58,9 @@ struct xen_gem_object {
 	struct mutex lock; /* protects the dbuf fields */
 	u64 dbuf_cookie;
 	u32 dbuf_pitch;
+	u32 dbuf_offset;
 	struct xen_drm_front_pgdir pgdir;
+	struct xen_drm_front_dbuf_info dbuf_info;
 };
 
 static struct xen_gem_object *to_xen_gem_obj(struct drm_gem_object *obj)
@@ -109,6 +113,7 @@ static void gem_free_be_pages(struct xen_gem_object *obj)
 	if (!obj->be_pages)
 		return;
 	xen_free_unpopulated_pages(obj->num_pages, obj->be_pages);
+	atomic_long_sub(obj->num_pages, &xen_drm_front_acct.pages);
 	kvfree(obj->be_pages);
 	obj->be_pages = NULL;
 }
@@ -119,6 +124,8 @@ static void gem_free_object(struct drm_gem_object *gem_obj)
 	int idx;
 
 	if (obj->dbuf_cookie) {
+		xen_drm_front_dbuf_untrack(gem_obj->dev->dev_private,
+					   &obj->dbuf_info);
 		/* The backend's pages must be unmapped before it frees them. */
 		xen_drm_front_pgdir_unmap(&obj->pgdir);
 		if (drm_dev_enter(gem_obj->dev, &idx)) {
@@ -134,6 +141,7 @@ static void gem_free_object(struct drm_gem_object *gem_obj)
 		drm_prime_gem_destroy(gem_obj, obj->sgt_imported);
 	} else if (obj->pages && obj->pages != obj->be_pages) {
 		drm_gem_put_pages(gem_obj, obj->pages, true, false);
+		atomic_long_sub(obj->num_pages, &xen_drm_front_acct.pages);
 	}
 	gem_free_be_pages(obj);
 	drm_gem_object_release(gem_obj);
@@ -239,6 +247,7 @@ static struct xen_gem_object *gem_create(struct drm_device *dev, size_t size,
 			obj->be_pages = NULL;
 			goto fail_uninit;
 		}
+		atomic_long_add(obj->num_pages, &xen_drm_front_acct.pages);
 		/*
 		 * A PV guest cannot map another domain's frames with ordinary
 		 * page tables: user and kernel mappings of the backend's pages
@@ -264,6 +273,7 @@ static struct xen_gem_object *gem_create(struct drm_device *dev, size_t size,
 		drm_gem_object_put(&obj->base);
 		return ERR_PTR(ret);
 	}
+	atomic_long_add(obj->num_pages, &xen_drm_front_acct.pages);
 	return obj;
 
 fail_uninit:
@@ -318,6 +328,14 @@ static int gem_create_dbuf(struct xen_gem_object *obj, u32 width, u32 height,
 	}
 	obj->dbuf_cookie = cookie;
 	obj->dbuf_pitch = pitch;
+	obj->dbuf_offset = offset;
+	obj->dbuf_info = (struct xen_drm_front_dbuf_info) {
+		.cookie = cookie, .width = width, .height = height, .bpp = bpp,
+		.size = obj->base.size, .num_pages = obj->num_pages,
+		.num_grants = obj->pgdir.num_granted,
+		.be_alloc = obj->be_alloc, .imported = !!obj->sgt_imported,
+	};
+	xen_drm_front_dbuf_track(obj->base.dev->dev_private, &obj->dbuf_info);
 	return 0;
 }
 
@@ -470,5 +488,53 @@ int xen_drm_front_gem_get_dbuf(struct drm_gem_object *gem_obj, u32 pitch,
 	}
 out:
 	mutex_unlock(&obj->lock);
+	return ret;
+}
+
+/**
+ * xen_drm_front_gem_resync() - create every display buffer on a new backend
+ * @drm_info: the DRM device, restored from a saved image
+ *
+ * A domain's grants do not survive its save and restore: every buffer is
+ * granted again, to the backend now serving the device, and created there
+ * with its old cookie, so that framebuffers can name it as before. Only
+ * the caller may send requests meanwhile (see be_call()). Backend-allocated
+ * buffers lived in the old backend's memory: they cannot be re-created.
+ *
+ * Return: 0, -EOPNOTSUPP for a backend-allocated buffer, or the first error
+ * from granting or DBUF_CREATE.
+ */
+int xen_drm_front_gem_resync(struct xen_drm_front_drm_info *drm_info)
+{
+	struct xen_drm_front_info *front_info = drm_info->front_info;
+	struct xen_drm_front_dbuf_info *info;
+	int ret = 0;
+
+	mutex_lock(&drm_info->dbufs_lock);
+	list_for_each_entry(info, &drm_info->dbufs, link) {
+		struct xen_gem_object *obj =
+			container_of(info, struct xen_gem_object, dbuf_info);
+
+		if (obj->be_alloc) {
+			ret = -EOPNOTSUPP;
+			break;
+		}
+		/* Ends the dead grants, so their references are free again. */
+		xen_drm_front_pgdir_free(&obj->pgdir);
+		ret = xen_drm_front_pgdir_share(&obj->pgdir,
+						front_info->xb_dev->otherend_id,
+						obj->pages, obj->num_pages, false);
+		if (!ret)
+			ret = xen_drm_front_dbuf_create(front_info, &obj->pgdir,
+							info->cookie,
+							info->width,
+							info->height, info->bpp,
+							info->size,
+							obj->dbuf_offset);
+		if (ret)
+			break;
+		info->num_grants = obj->pgdir.num_granted;
+	}
+	mutex_unlock(&drm_info->dbufs_lock);
 	return ret;
 }

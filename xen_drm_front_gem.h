@@ -17,6 +17,7 @@ struct drm_file;
 struct drm_gem_object;
 struct drm_mode_create_dumb;
 struct sg_table;
+struct xen_drm_front_drm_info;
 
 /* The largest buffer we create: an 8192x8192 XRGB8888 frame. */
 #define XEN_DRM_FRONT_MAX_BUF_SIZE	(8192ULL * 8192 * 4)
@@ -31,6 +32,7 @@ xen_drm_front_gem_import_sg_table(struct drm_device *dev,
 				  struct dma_buf_attachment *attach,
 				  struct sg_table *sgt);
 void xen_drm_front_gem_flush(struct drm_gem_object *gem_obj);
+int xen_drm_front_gem_resync(struct xen_drm_front_drm_info *drm_info);
 int xen_drm_front_gem_get_dbuf(struct drm_gem_object *obj, u32 pitch,
 			       u32 cpp, u64 *dbuf_cookie);
 

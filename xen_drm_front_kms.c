@@ -25,6 +25,7 @@
 #include <drm/drm_gem_atomic_helper.h>
 #include <drm/drm_gem_framebuffer_helper.h>
 #include <drm/drm_managed.h>
+#include <drm/drm_modeset_lock.h>
 #include <drm/drm_probe_helper.h>
 #include <drm/drm_vblank.h>
 
@@ -58,10 +59,12 @@ static const u64 xen_drm_front_modifiers[] = {
  * struct xen_drm_front_fb - a framebuffer known to the backend
  * @base: the DRM framebuffer
  * @fb_cookie: the backend's name for it
+ * @dbuf_cookie: the backend's name for the buffer holding it
  */
 struct xen_drm_front_fb {
 	struct drm_framebuffer base;
 	u64 fb_cookie;
+	u64 dbuf_cookie;
 };
 
 /**
@@ -91,6 +94,18 @@ u64 xen_drm_front_fb_to_cookie(struct drm_framebuffer *fb)
 	return fb ? container_of(fb, struct xen_drm_front_fb, base)->fb_cookie : 0;
 }
 
+/**
+ * xen_drm_front_fb_to_dbuf_cookie() - the buffer holding a framebuffer
+ * @fb: a framebuffer created by this driver
+ *
+ * Return: the backend's name for the framebuffer's buffer, 0 while the
+ * framebuffer is being created.
+ */
+u64 xen_drm_front_fb_to_dbuf_cookie(struct drm_framebuffer *fb)
+{
+	return container_of(fb, struct xen_drm_front_fb, base)->dbuf_cookie;
+}
+
 static struct xen_drm_front_info *dev_front_info(struct drm_device *dev)
 {
 	struct xen_drm_front_drm_info *drm_info = dev->dev_private;
@@ -107,6 +122,7 @@ static void fb_destroy(struct drm_framebuffer *fb)
 					xen_drm_front_fb_to_cookie(fb));
 		drm_dev_exit(idx);
 	}
+	atomic_long_dec(&xen_drm_front_acct.fbs);
 	drm_gem_fb_destroy(fb);
 }
 
@@ -168,6 +184,7 @@ fb_create(struct drm_device *dev, struct drm_file *file,
 	ret = xen_drm_front_gem_get_dbuf(xfb->base.obj[0], mode_cmd->pitches[0],
 					 info->cpp[0], &dbuf_cookie);
 	if (!ret) {
+		xfb->dbuf_cookie = dbuf_cookie;
 		xfb->fb_cookie = xen_drm_front_new_cookie(dev_front_info(dev));
 		ret = xen_drm_front_fb_attach(dev_front_info(dev), dbuf_cookie,
 					      xfb->fb_cookie, mode_cmd->width,
@@ -177,6 +194,7 @@ fb_create(struct drm_device *dev, struct drm_file *file,
 	drm_dev_exit(idx);
 	if (ret)
 		goto fail;
+	atomic_long_inc(&xen_drm_front_acct.fbs);
 	return &xfb->base;
 
 fail:
@@ -227,11 +245,14 @@ static void send_pending_event(struct xen_drm_front_drm_pipeline *pipeline)
 	struct drm_device *dev = pipeline->pipe.crtc.dev;
 	struct drm_pending_vblank_event *event;
 	unsigned long flags;
+	bool vblank_ref;
 
 	spin_lock_irqsave(&pipeline->flip_lock, flags);
 	event = pipeline->pending_event;
+	vblank_ref = pipeline->pending_vblank_ref;
 	pipeline->pending_event = NULL;
 	pipeline->pending_fb_cookie = 0;
+	pipeline->pending_vblank_ref = false;
 	spin_unlock_irqrestore(&pipeline->flip_lock, flags);
 	if (!event)
 		return;
@@ -239,6 +260,8 @@ static void send_pending_event(struct xen_drm_front_drm_pipeline *pipeline)
 	spin_lock_irqsave(&dev->event_lock, flags);
 	drm_crtc_send_vblank_event(&pipeline->pipe.crtc, event);
 	spin_unlock_irqrestore(&dev->event_lock, flags);
+	if (vblank_ref)
+		drm_crtc_vblank_put(&pipeline->pipe.crtc);
 }
 
 static void link_bad_work(struct work_struct *work)
@@ -247,9 +270,22 @@ static void link_bad_work(struct work_struct *work)
 		container_of(work, struct xen_drm_front_drm_pipeline,
 			     link_bad_work);
 
-	drm_connector_set_link_status_property(&pipeline->conn,
-					       DRM_MODE_LINK_STATUS_BAD);
-	drm_kms_helper_hotplug_event(pipeline->conn.dev);
+	struct drm_device *dev = pipeline->conn.dev;
+	bool was_good;
+
+	/*
+	 * One hotplug event per GOOD -> BAD transition: user space answers it
+	 * with a modeset that sets the link GOOD again. Re-sending it while
+	 * the link is still BAD would loop with a client (fbdev) that
+	 * re-commits on every hotplug against a backend failing every flip.
+	 */
+	drm_modeset_lock(&dev->mode_config.connection_mutex, NULL);
+	was_good = pipeline->conn.state->link_status ==
+		   DRM_MODE_LINK_STATUS_GOOD;
+	pipeline->conn.state->link_status = DRM_MODE_LINK_STATUS_BAD;
+	drm_modeset_unlock(&dev->mode_config.connection_mutex);
+	if (was_good)
+		drm_kms_helper_hotplug_event(dev);
 }
 
 static void report_failure(struct xen_drm_front_drm_pipeline *pipeline,
@@ -425,6 +461,14 @@ static void display_update(struct drm_simple_display_pipe *pipe,
 
 	event = crtc->state->event;
 	if (event) {
+		/*
+		 * The vblank timer runs while a flip is in flight, so the
+		 * flip's event carries a current vblank count and timestamp.
+		 * (Fails, harmlessly, on a display being lit: its vblank is
+		 * turned on after this.)
+		 */
+		bool vblank_ref = !drm_crtc_vblank_get(crtc);
+
 		spin_lock_irqsave(&crtc->dev->event_lock, flags);
 		crtc->state->event = NULL;
 		spin_unlock_irqrestore(&crtc->dev->event_lock, flags);
@@ -432,6 +476,7 @@ static void display_update(struct drm_simple_display_pipe *pipe,
 		spin_lock_irqsave(&pipeline->flip_lock, flags);
 		WARN_ON(pipeline->pending_event);
 		pipeline->pending_event = event;
+		pipeline->pending_vblank_ref = vblank_ref;
 		spin_unlock_irqrestore(&pipeline->flip_lock, flags);
 	}
 
@@ -461,7 +506,14 @@ static void display_update(struct drm_simple_display_pipe *pipe,
 	xen_drm_front_gem_flush(plane_state->fb->obj[0]);
 	ret = xen_drm_front_page_flip(dev_front_info(crtc->dev),
 				      pipeline->index, cookie);
-	if (ret) {
+	if (ret == -EIO && READ_ONCE(dev_front_info(crtc->dev)->resuming)) {
+		/*
+		 * Restored, and the new backend is not there yet: the flip
+		 * completes when the display is shown again (see
+		 * xen_drm_front_kms_resync()), or at the frame-done timeout.
+		 * Clients wait, instead of racing through failing flips.
+		 */
+	} else if (ret) {
 		cancel_delayed_work(&pipeline->frame_done_work);
 		send_pending_event(pipeline);
 		report_failure(pipeline, "PG_FLIP", ret);
@@ -555,6 +607,82 @@ int xen_drm_front_kms_init(struct xen_drm_front_drm_info *drm_info)
 		return ret;
 	drm_mode_config_reset(dev);
 	return 0;
+}
+
+/**
+ * xen_drm_front_kms_release_flips() - complete the flips the backend owes
+ * @drm_info: the DRM side of a device whose backend is gone (restore)
+ *
+ * The EVT_PG_FLIP of a flip in flight will never come: send its event now
+ * rather than after the frame-done timeout.
+ */
+void xen_drm_front_kms_release_flips(struct xen_drm_front_drm_info *drm_info)
+{
+	unsigned int i;
+
+	for (i = 0; i < drm_info->num_pipelines; i++) {
+		cancel_delayed_work_sync(&drm_info->pipeline[i].frame_done_work);
+		send_pending_event(&drm_info->pipeline[i]);
+	}
+}
+
+/**
+ * xen_drm_front_kms_resync() - show the current state on a new backend
+ * @drm_info: the DRM device, restored, its buffers created again
+ *
+ * Attaches every framebuffer again under its old cookie and sends each
+ * active pipe's SET_CONFIG, so the new backend shows what the old one did
+ * and clients go on flipping as if nothing happened. Holds all modeset
+ * locks, so no commit changes the state meanwhile.
+ *
+ * Return: 0 or the first error from FB_ATTACH or SET_CONFIG.
+ */
+int xen_drm_front_kms_resync(struct xen_drm_front_drm_info *drm_info)
+{
+	struct xen_drm_front_info *front_info = drm_info->front_info;
+	struct drm_device *dev = drm_info->drm_dev;
+	struct drm_modeset_acquire_ctx ctx;
+	struct drm_framebuffer *fb;
+	unsigned int i;
+	int ret;
+
+	DRM_MODESET_LOCK_ALL_BEGIN(dev, ctx, 0, ret);
+	mutex_lock(&dev->mode_config.fb_lock);
+	drm_for_each_fb(fb, dev) {
+		struct xen_drm_front_fb *xfb =
+			container_of(fb, struct xen_drm_front_fb, base);
+
+		/* Still being created: its own FB_ATTACH is yet to come. */
+		if (!xfb->fb_cookie)
+			continue;
+		ret = xen_drm_front_fb_attach(front_info, xfb->dbuf_cookie,
+					      xfb->fb_cookie, fb->width,
+					      fb->height, fb->format->format);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&dev->mode_config.fb_lock);
+	for (i = 0; !ret && i < drm_info->num_pipelines; i++) {
+		struct xen_drm_front_drm_pipeline *pipeline = &drm_info->pipeline[i];
+		struct drm_crtc_state *crtc_state = pipeline->pipe.crtc.state;
+		struct drm_plane_state *plane_state = pipeline->pipe.plane.state;
+
+		fb = plane_state->fb;
+		if (!crtc_state->active || !fb)
+			continue;
+		xen_drm_front_gem_flush(fb->obj[0]);
+		ret = xen_drm_front_set_config(pipeline, plane_state->src_x >> 16,
+					       plane_state->src_y >> 16,
+					       crtc_state->mode.hdisplay,
+					       crtc_state->mode.vdisplay,
+					       fb->format->cpp[0] * 8,
+					       xen_drm_front_fb_to_cookie(fb));
+	}
+	DRM_MODESET_LOCK_ALL_END(dev, ctx, ret);
+	/* Flips held while no backend was there: the display shows them. */
+	if (!ret)
+		xen_drm_front_kms_release_flips(drm_info);
+	return ret;
 }
 
 /**

@@ -17,9 +17,12 @@ struct xen_drm_front_drm_pipeline;
 
 int xen_drm_front_kms_init(struct xen_drm_front_drm_info *drm_info);
 void xen_drm_front_kms_fini(struct xen_drm_front_drm_info *drm_info);
+void xen_drm_front_kms_release_flips(struct xen_drm_front_drm_info *drm_info);
+int xen_drm_front_kms_resync(struct xen_drm_front_drm_info *drm_info);
 void xen_drm_front_kms_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline,
 				     u64 fb_cookie);
 u64 xen_drm_front_fb_to_cookie(struct drm_framebuffer *fb);
+u64 xen_drm_front_fb_to_dbuf_cookie(struct drm_framebuffer *fb);
 bool xen_drm_front_kms_format_supported(u32 format);
 
 #endif /* __XEN_DRM_FRONT_KMS_H_ */

@@ -28,6 +28,7 @@
 #include <xen/grant_table.h>
 #include <xen/page.h>
 
+#include "xen_drm_front_debugfs.h"
 #include "xen_drm_front_pgdir.h"
 
 /**
@@ -105,6 +106,7 @@ static int grant_all(struct xen_drm_front_pgdir *pgdir)
 		pgdir->grefs[i] = ref;
 		pgdir->num_granted++;
 	}
+	atomic_long_add(pgdir->num_granted, &xen_drm_front_acct.grants);
 	gnttab_free_grant_references(head);
 	return ret;
 }
@@ -156,6 +158,7 @@ int xen_drm_front_pgdir_share(struct xen_drm_front_pgdir *pgdir,
 			ret = -ENOMEM;
 			goto fail;
 		}
+		atomic_long_inc(&xen_drm_front_acct.pages);
 	}
 
 	ret = grant_all(pgdir);
@@ -304,6 +307,11 @@ void xen_drm_front_pgdir_free(struct xen_drm_front_pgdir *pgdir)
 {
 	unsigned int i;
 
+	atomic_long_sub(pgdir->num_granted, &xen_drm_front_acct.grants);
+	if (pgdir->dir_pages)
+		for (i = 0; i < pgdir->num_dir_pages; i++)
+			if (pgdir->dir_pages[i])
+				atomic_long_dec(&xen_drm_front_acct.pages);
 	xen_drm_front_pgdir_unmap(pgdir);
 	for (i = 0; i < pgdir->num_granted; i++) {
 		struct page *page;

@@ -52,6 +52,7 @@ static int ev_init(struct kunit *test)
 	ctx->fi->xb_dev = &ctx->fdev->xb;
 	spin_lock_init(&ctx->fi->io_lock);
 	mutex_init(&ctx->fi->lock);
+	init_rwsem(&ctx->fi->pairs_sem);
 	ctx->fi->cfg.version = 1;
 	ctx->saved_timeout = xen_drm_front_req_timeout_ms;
 	xen_drm_front_req_timeout_ms = 100;
@@ -120,7 +121,7 @@ static int call_op(struct ev_ctx *ctx, unsigned int conn, u8 op)
 {
 	struct xendispl_req req = { .operation = op };
 
-	return xen_drm_front_evtchnl_call(req_chan(ctx, conn), &req, NULL);
+	return xen_drm_front_evtchnl_call(ctx->fi, conn, &req, NULL);
 }
 
 /* After a timeout the ring refuses requests for a timeout period. */
@@ -306,7 +307,7 @@ static void ev_call_ok(struct kunit *test)
 	req.op.set_config.width = 1024;
 	req.op.set_config.height = 768;
 	req.op.set_config.bpp = 32;
-	KUNIT_ASSERT_EQ(test, xen_drm_front_evtchnl_call(req_chan(ctx, 0), &req,
+	KUNIT_ASSERT_EQ(test, xen_drm_front_evtchnl_call(ctx->fi, 0, &req,
 							 &resp), 0);
 	KUNIT_EXPECT_EQ(test, resp.id, req.id);
 	KUNIT_EXPECT_EQ(test, resp.operation, XENDISPL_OP_SET_CONFIG);

@@ -9,6 +9,7 @@
  * Copyright (C) 2026 The drm_xen_front authors
  */
 
+#include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 
@@ -20,6 +21,7 @@
 #include <drm/drm_framebuffer.h>
 #include <drm/drm_mode_config.h>
 #include <drm/drm_modes.h>
+#include <drm/drm_vblank.h>
 
 #include <kunit/test.h>
 
@@ -585,6 +587,34 @@ static void kms_flip_event_other_connector(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, kt_flip_done(kd, 1));
 }
 
+/*
+ * A flip in flight holds a vblank reference: the vblank timer runs, so the
+ * flip's event carries a current count and timestamp; the reference goes
+ * with the event.
+ */
+static void kms_flip_holds_vblank(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+	struct drm_crtc *crtc = &kt_pipeline(kd, 0)->pipe.crtc;
+	u64 seq0;
+
+	kd->be.auto_flip_evt = false;
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&kd->drm->vblank[0].refcount), 0);
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&kd->drm->vblank[0].refcount), 1);
+	KUNIT_EXPECT_TRUE(test, kd->drm->vblank[0].enabled);
+	seq0 = drm_crtc_vblank_count(crtc);
+	msleep(100);
+	KUNIT_EXPECT_GE(test, drm_crtc_vblank_count(crtc) - seq0, 3);
+	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP,
+			   xen_drm_front_fb_to_cookie(b->fb), true);
+	KUNIT_EXPECT_TRUE(test, kt_flip_done(kd, 0));
+	KUNIT_EXPECT_EQ(test, atomic_read(&kd->drm->vblank[0].refcount), 0);
+}
+
 /* No EVT_PG_FLIP at all: the frame-done timeout sends the event. */
 static void kms_flip_timeout(struct kunit *test)
 {
@@ -649,6 +679,35 @@ static void kms_flip_error_link_bad(struct kunit *test)
 	expect_link_bad(test, kd, 0);
 }
 
+/*
+ * Failures while the link is already BAD send no further hotplug: fbdev
+ * re-commits on each one and would loop against a backend failing every
+ * flip.
+ */
+static void kms_flip_error_one_hotplug(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+	int i, hotplugs;
+
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	kd->be.status[XENDISPL_OP_PG_FLIP] = -EINVAL;
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
+	KUNIT_ASSERT_TRUE(test, kt_wait_flip_done(kd, 0, 1000));
+	expect_link_bad(test, kd, 0);
+	hotplugs = atomic_read(&kd->hotplugs);
+	for (i = 0; i < 3; i++) {
+		KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, i & 1 ? b->fb : a->fb), 0);
+		KUNIT_ASSERT_TRUE(test, kt_wait_flip_done(kd, 0, 1000));
+		flush_work(&kt_pipeline(kd, 0)->link_bad_work);
+	}
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 4);
+	KUNIT_EXPECT_EQ(test, atomic_read(&kd->hotplugs), hotplugs);
+	KUNIT_EXPECT_EQ(test, kt_pipeline(kd, 0)->conn.state->link_status,
+			DRM_MODE_LINK_STATUS_BAD);
+}
+
 /* The backend going away with a flip in flight releases its event. */
 static void kms_disconnect_releases_flip(struct kunit *test)
 {
@@ -690,6 +749,140 @@ static void kms_disconnect_releases_flip(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kd->fdev->xb.state, XenbusStateInitialising);
 }
 
+/* Save + restore: the backend forgets us, xenbus calls resume(). */
+static void kms_restore_begin(struct kunit *test, struct kt_dev *kd)
+{
+	fake_be_detach(&kd->be);
+	kd->be_attached = false;
+	/* A new backend instance, not Connected yet. */
+	fake_xb_set_backend_state(kd->fdev, XenbusStateInitialising);
+	kd->fdev->xb.state = XenbusStateInitialising;
+	KUNIT_ASSERT_EQ(test, xen_drm_front_xenbus_driver.resume(&kd->fdev->xb), 0);
+	KUNIT_EXPECT_NULL(test, kd->front_info->evt_pairs);
+}
+
+/*
+ * After a restore the same DRM device goes on: its buffers, framebuffers
+ * and mode are created again on the new backend, with the old cookies and
+ * new grants, and flips go on.
+ */
+static void kms_restore_resyncs(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 2, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+	struct drm_device *drm = kd->drm;
+	const struct fake_be_req *r;
+	struct drm_framebuffer *fb;
+	unsigned int in_use, i, attached = 0;
+
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 1, a->fb), 0);
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 1, b->fb), 0);
+	KUNIT_ASSERT_TRUE(test, kt_wait_flip_done(kd, 1, 1000));
+	in_use = fake_gnttab_in_use();
+
+	kms_restore_begin(test, kd);
+	/* No backend yet: a flip waits for it, with the link left good. */
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 1, a->fb), 0);
+	msleep(50);
+	KUNIT_EXPECT_FALSE(test, kt_flip_done(kd, 1));
+
+	KUNIT_ASSERT_EQ(test, kt_dev_initwait(kd), 0);
+	kt_backend_state(kd, XenbusStateConnected);
+	/* Shown by the SET_CONFIG that restores the display. */
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 1, 1000));
+	KUNIT_EXPECT_EQ(test, kt_pipeline(kd, 1)->conn.state->link_status,
+			DRM_MODE_LINK_STATUS_GOOD);
+	KUNIT_EXPECT_EQ(test, kd->fdev->xb.state, XenbusStateConnected);
+	KUNIT_ASSERT_NOT_NULL(test, kd->front_info->drm_info);
+	KUNIT_EXPECT_PTR_EQ(test, kd->front_info->drm_info->drm_dev, drm);
+	KUNIT_EXPECT_FALSE(test, drm_dev_is_unplugged(drm));
+	KUNIT_EXPECT_FALSE(test, kd->front_info->resuming);
+
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_DBUF_CREATE), 2);
+	r = last_req(test, XENDISPL_OP_DBUF_CREATE);
+	KUNIT_EXPECT_EQ(test, r->req.op.dbuf_create.dbuf_cookie,
+			xen_drm_front_fb_to_dbuf_cookie(b->fb));
+	KUNIT_EXPECT_EQ(test, r->req.op.dbuf_create.width, KMS_W);
+	KUNIT_EXPECT_EQ(test, r->req.op.dbuf_create.buffer_sz, b->size);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_FB_ATTACH), 2);
+	for (i = 0; i < kd->be.num_log; i++) {
+		r = &kd->be.log[i];
+		if (r->req.operation != XENDISPL_OP_FB_ATTACH)
+			continue;
+		fb = r->req.op.fb_attach.fb_cookie == xen_drm_front_fb_to_cookie(a->fb) ?
+			a->fb : b->fb;
+		KUNIT_EXPECT_EQ(test, r->req.op.fb_attach.fb_cookie,
+				xen_drm_front_fb_to_cookie(fb));
+		KUNIT_EXPECT_EQ(test, r->req.op.fb_attach.dbuf_cookie,
+				xen_drm_front_fb_to_dbuf_cookie(fb));
+		attached |= fb == a->fb ? 1 : 2;
+	}
+	KUNIT_EXPECT_EQ(test, attached, 3);
+	/* Only the lit pipe, with what it showed last. */
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_SET_CONFIG), 1);
+	r = last_req(test, XENDISPL_OP_SET_CONFIG);
+	KUNIT_EXPECT_EQ(test, r->conn, 1);
+	KUNIT_EXPECT_EQ(test, r->req.op.set_config.fb_cookie,
+			xen_drm_front_fb_to_cookie(a->fb));
+	KUNIT_EXPECT_EQ(test, r->req.op.set_config.width, KMS_W);
+	KUNIT_EXPECT_EQ(test, r->req.op.set_config.bpp, 32);
+	/* The dead grants were ended, as many new ones taken. */
+	KUNIT_EXPECT_EQ(test, fake_gnttab_in_use(), in_use);
+
+	KUNIT_EXPECT_EQ(test, kt_commit_flip(kd, 1, b->fb), 0);
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 1, 1000));
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 1);
+	r = last_req(test, XENDISPL_OP_PG_FLIP);
+	KUNIT_EXPECT_EQ(test, r->req.op.pg_flip.fb_cookie,
+			xen_drm_front_fb_to_cookie(b->fb));
+}
+
+/* A resume where the backend kept us (S3): nothing is torn down. */
+static void kms_resume_backend_kept(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+	struct drm_device *drm = kd->drm;
+
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	kd->fdev->xb.state = XenbusStateInitialising;
+	KUNIT_ASSERT_EQ(test, xen_drm_front_xenbus_driver.resume(&kd->fdev->xb), 0);
+	KUNIT_EXPECT_EQ(test, kd->fdev->xb.state, XenbusStateConnected);
+	KUNIT_EXPECT_NOT_NULL(test, kd->front_info->evt_pairs);
+	KUNIT_EXPECT_FALSE(test, kd->front_info->resuming);
+	KUNIT_EXPECT_PTR_EQ(test, kd->front_info->drm_info->drm_dev, drm);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_DBUF_CREATE), 2);
+	KUNIT_EXPECT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 0, 1000));
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 1);
+}
+
+/* A backend with another configuration: the card is replaced. */
+static void kms_restore_other_config(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct drm_device *old = kd->drm;
+
+	kms_restore_begin(test, kd);
+	kt_write_config(kd->fdev, 1, "800x600", false);
+	/* Like a user space file: open across the unplug. */
+	kt_client_unlist(kd);
+	KUNIT_ASSERT_EQ(test, kt_dev_initwait(kd), 0);
+	KUNIT_ASSERT_EQ(test, kt_dev_connected(kd), 0);
+	KUNIT_EXPECT_PTR_NE(test, kd->drm, old);
+	KUNIT_EXPECT_TRUE(test, drm_dev_is_unplugged(old));
+	KUNIT_EXPECT_FALSE(test, drm_dev_is_unplugged(kd->drm));
+	KUNIT_EXPECT_EQ(test, kt_pipeline(kd, 0)->width, 800);
+	KUNIT_EXPECT_FALSE(test, kd->front_info->resuming);
+	/* The old device's last user leaves: no reconnect, nothing kept. */
+	kt_client_close(kd);
+	flush_work(&kd->front_info->reconnect_work);
+	KUNIT_EXPECT_EQ(test, kd->fdev->xb.state, XenbusStateConnected);
+	KUNIT_EXPECT_EQ(test, kt_client_open(kd), 0);
+}
+
 static struct kunit_case kms_cases[] = {
 	KUNIT_CASE(kms_connectors),
 	KUNIT_CASE(kms_fb_create_destroy),
@@ -708,8 +901,13 @@ static struct kunit_case kms_cases[] = {
 	KUNIT_CASE(kms_dirtyfb_flips),
 	KUNIT_CASE(kms_flip_event_other_connector),
 	KUNIT_CASE(kms_flip_timeout),
+	KUNIT_CASE(kms_flip_holds_vblank),
 	KUNIT_CASE(kms_set_config_error_link_bad),
 	KUNIT_CASE(kms_flip_error_link_bad),
+	KUNIT_CASE(kms_flip_error_one_hotplug),
+	KUNIT_CASE(kms_restore_resyncs),
+	KUNIT_CASE(kms_restore_other_config),
+	KUNIT_CASE(kms_resume_backend_kept),
 	KUNIT_CASE(kms_disconnect_releases_flip),
 	{}
 };
