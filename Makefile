@@ -35,7 +35,8 @@ obj-$(CONFIG_DRM_XEN_FRONTEND_KUNIT_TEST) += drm_xen_front_kunit.o
 
 else
 
-.PHONY: all modules clean lint checkpatch sparse w1 kunit rig run check bench setup
+.PHONY: all modules clean lint checkpatch sparse w1 kunit rig run check bench setup \
+	dkms dkms-src dkms-install
 
 all: modules
 
@@ -77,5 +78,34 @@ check:
 
 bench: modules
 	tests/bench/run.sh
+
+# DKMS (dkms.conf). The version is the driver's MODULE_VERSION.
+VERSION := $(shell sed -n 's/^MODULE_VERSION("\([^"]*\)");.*/\1/p' xen_drm_front*.c | head -n1)
+# What a DKMS source tree needs: no tests/, no build/.
+DKMS_FILES := dkms.conf Makefile Kconfig $(wildcard xen_drm_front*.[ch])
+DKMS_SRC ?= /usr/src/drm_xen_front-$(VERSION)
+
+# Test: dkms add/build/install for the 6.1 kernel, then remove (no QEMU).
+dkms:
+	tests/dkms.sh
+
+# Copy the sources DKMS builds from to $(DKMS_SRC).
+dkms-src:
+	@test -n "$(VERSION)" || { echo "no MODULE_VERSION in xen_drm_front*.c" >&2; exit 1; }
+	rm -rf "$(DKMS_SRC)"
+	mkdir -p "$(DKMS_SRC)"
+	cp $(DKMS_FILES) "$(DKMS_SRC)/"
+
+# (Re)register with DKMS and install for every kernel that has headers;
+# DKMS builds it for kernels installed later. Undo:
+# dkms remove drm_xen_front/<version> --all; rm -r /usr/src/drm_xen_front-<version>
+dkms-install:
+	tests/setup.sh dkms
+	dkms remove drm_xen_front/$(VERSION) --all >/dev/null 2>&1 || true
+	$(MAKE) -s dkms-src
+	dkms add drm_xen_front/$(VERSION)
+	for k in $$(ls /lib/modules); do \
+		[ ! -d "/lib/modules/$$k/build" ] || dkms install drm_xen_front/$(VERSION) -k "$$k" || exit 1; \
+	done
 
 endif

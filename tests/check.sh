@@ -1,9 +1,9 @@
 #!/bin/bash
-# make check: everything, in order: lint, KUnit, the rig scenarios with our
-# module, then the same scenarios with Debian's drm_xen_front.ko as the
-# reference. Every part prints "PASS ..." / "FAIL ..." lines; this script
-# counts them and ends with "N passed, N failed". Exit status: 0 only if
-# nothing failed.
+# make check: everything, in order: lint, DKMS packaging, KUnit, the rig
+# scenarios with our module, then the same scenarios with Debian's
+# drm_xen_front.ko as the reference. Every part prints "PASS ..." /
+# "FAIL ..." lines; this script counts them and ends with "N passed,
+# N failed". Exit status: 0 only if nothing failed.
 #
 # Debian's module is expected to fail some scenarios (upstream weaknesses,
 # listed with the reason in tests/rig/reference-expected): such a failure
@@ -75,6 +75,7 @@ start=$(date +%s)
 tests/setup.sh all || { echo "FAIL setup: could not install the packages"; echo "0 passed, 1 failed"; exit 1; }
 
 run_part lint tests/lint.sh
+run_part dkms tests/dkms.sh
 run_part kunit tests/kunit/run.sh
 rig_ok=1
 for what in "drm_xen_front.ko:make -s modules" "vdispl-be:make -s -C tests/backend" \

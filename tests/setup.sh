@@ -1,7 +1,7 @@
 #!/bin/bash
 # Install the Debian 12 packages a part of the project needs (idempotent:
 # only what is missing is installed; apt-get update runs once before that).
-# Usage: tests/setup.sh [build|lint|kunit|rig|all]...   (default: all)
+# Usage: tests/setup.sh [build|lint|kunit|rig|dkms|all]...   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tests/lib.sh
@@ -11,7 +11,8 @@ lint=(sparse linux-source-6.1)
 kunit=(linux-source-6.1 flex bison bc libelf-dev libssl-dev python3 qemu-system-x86 xz-utils rsync)
 rig=(qemu-system-x86 xen-hypervisor-4.17-amd64 xen-utils-4.17 libxen-dev linux-image-amd64
      busybox-static cpio libdrm-tests libdrm-dev libpng-dev zlib1g-dev pkg-config gzip xz-utils
-     util-linux kmod)
+     util-linux kmod mmdebstrap squashfs-tools python3)
+dkms=(dkms)
 
 groups=("$@")
 [ ${#groups[@]} -gt 0 ] || groups=(all)
@@ -22,7 +23,8 @@ for g in "${groups[@]}"; do
 	lint) pkgs+=("${build[@]}" "${lint[@]}") ;;
 	kunit) pkgs+=("${kunit[@]}") ;;
 	rig) pkgs+=("${build[@]}" "${rig[@]}") ;;
-	all) pkgs+=("${build[@]}" "${lint[@]}" "${kunit[@]}" "${rig[@]}") ;;
+	dkms) pkgs+=("${build[@]}" "${dkms[@]}") ;;
+	all) pkgs+=("${build[@]}" "${lint[@]}" "${kunit[@]}" "${rig[@]}" "${dkms[@]}") ;;
 	*) echo "setup.sh: unknown group $g" >&2; exit 2 ;;
 	esac
 done
