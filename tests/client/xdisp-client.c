@@ -56,6 +56,7 @@ struct buf {
 struct out {
 	int index;              /* connector index in the resources */
 	uint32_t conn_id, crtc_id;
+	int crtc_index;         /* index of crtc_id in the resources (for drmWaitVBlank) */
 	drmModeModeInfo mode;
 	struct buf buf[NBUF];
 	int shown;              /* buffer index on screen */
@@ -64,6 +65,10 @@ struct out {
 	double flip_t0;
 	double lat_min, lat_max, lat_sum;
 	unsigned int lat_n;
+	/* --check-flip-events: the previous flip event's sequence and time (us) */
+	unsigned int ev_seq;
+	uint64_t ev_us;
+	unsigned int ev_seq_first;
 };
 
 static struct {
@@ -82,6 +87,10 @@ static struct {
 	const char *exec_on_hold;
 	const char *exec_after_modeset;
 	bool verbose;
+	double vblank_secs;     /* --vblank: drmWaitVBlank test length, 0 = off */
+	double vblank_min_hz, vblank_max_hz;
+	double vblank_max_skip_pct;
+	bool check_flip_events;
 } opt = {
 	.driver = "xendrm-du",
 	.conns = "0",
@@ -91,6 +100,9 @@ static struct {
 	.flips = 1,
 	.pattern = "bars",
 	.timeout_ms = 5000,
+	.vblank_min_hz = 50,
+	.vblank_max_hz = 70,
+	.vblank_max_skip_pct = 5,
 };
 
 static int fd = -1;
@@ -373,19 +385,143 @@ static void check_still_connected(const char *when, double t0)
 	}
 }
 
+/* microseconds of CLOCK_MONOTONIC (DRM's event and vblank timestamps use it) */
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
+}
+
+/*
+ * --check-flip-events: each flip completes at a later vblank than the one before, so
+ * its event must carry a larger sequence number and a later timestamp, and the
+ * timestamp must be recent (the vblank the flip completed at, not a stale one).
+ */
+static void check_flip_event(struct out *o, unsigned int seq, unsigned int sec, unsigned int usec)
+{
+	uint64_t us = sec * 1000000ull + usec, now = now_us();
+
+	if (opt.verbose)
+		say("conn=%d flip event %u: sequence=%u time=%u.%06u (%.1f ms ago)", o->index,
+		    o->events + 1, seq, sec, usec, (now - (double)us) / 1e3);
+	if (us > now)
+		verdict(false, "conn %d flip event %u: timestamp %u.%06u is in the future (now %.6f)",
+			o->index, o->events + 1, sec, usec, now / 1e6);
+	if (now - us > 1000000ull)
+		verdict(false, "conn %d flip event %u: timestamp %u.%06u is %.0f ms old (stale vblank data?)",
+			o->index, o->events + 1, sec, usec, (now - us) / 1e3);
+	if (o->events) {
+		if ((int)(seq - o->ev_seq) <= 0)
+			verdict(false, "conn %d flip event %u: sequence %u does not increase (previous event %u)",
+				o->index, o->events + 1, seq, o->ev_seq);
+		if (us < o->ev_us)
+			verdict(false, "conn %d flip event %u: timestamp %u.%06u before the previous event's %.6f",
+				o->index, o->events + 1, sec, usec, o->ev_us / 1e6);
+	} else {
+		o->ev_seq_first = seq;
+	}
+	o->ev_seq = seq;
+	o->ev_us = us;
+}
+
+/*
+ * --vblank SECS: drmWaitVBlank(RELATIVE, 1) on the output's CRTC for SECS seconds.
+ * Every reply must carry the next sequence number (a wait that misses vblanks because
+ * the client ran late counts as a skip: at most --vblank-max-skip-pct of the waits) and a
+ * later timestamp, close to now. The vblank rate (sequence advance over the client's
+ * clock) must be within [--vblank-min-hz, --vblank-max-hz].
+ */
+static void vblank_test(struct out *o)
+{
+	unsigned int crtc_bits = 0, seq_first = 0, seq_prev = 0, waits = 0, plus1 = 0, skips = 0;
+	uint64_t us_first = 0, us_prev = 0;
+	double t0 = now_ms(), t_first = 0, t_last = 0, lag_max = 0, wait_max = 0;
+
+	if (o->crtc_index == 1)
+		crtc_bits = DRM_VBLANK_SECONDARY;
+	else if (o->crtc_index > 1)
+		crtc_bits = (o->crtc_index << DRM_VBLANK_HIGH_CRTC_SHIFT) & DRM_VBLANK_HIGH_CRTC_MASK;
+	while (now_ms() - t0 < opt.vblank_secs * 1000) {
+		drmVBlank vbl;
+		double tw = now_ms(), t;
+		uint64_t us, now;
+
+		memset(&vbl, 0, sizeof(vbl));
+		vbl.request.type = DRM_VBLANK_RELATIVE | crtc_bits;
+		vbl.request.sequence = 1;
+		if (drmWaitVBlank(fd, &vbl))
+			verdict(false, "conn %d: drmWaitVBlank(RELATIVE, 1) on crtc %u (index %d), wait %u: %s",
+				o->index, o->crtc_id, o->crtc_index, waits + 1, strerror(errno));
+		t = now_ms();
+		now = now_us();
+		us = vbl.reply.tval_sec * 1000000ull + vbl.reply.tval_usec;
+		if (t - tw > wait_max)
+			wait_max = t - tw;
+		if (us > now)
+			verdict(false, "conn %d vblank wait %u: timestamp %.6f is in the future (now %.6f)",
+				o->index, waits + 1, us / 1e6, now / 1e6);
+		if ((now - us) / 1e3 > lag_max)
+			lag_max = (now - us) / 1e3;
+		if (waits) {
+			int d = (int)(vbl.reply.sequence - seq_prev);
+
+			if (d <= 0)
+				verdict(false, "conn %d vblank wait %u: sequence %u after %u (not increasing)",
+					o->index, waits + 1, vbl.reply.sequence, seq_prev);
+			if (us <= us_prev)
+				verdict(false, "conn %d vblank wait %u: timestamp %.6f not after the previous %.6f",
+					o->index, waits + 1, us / 1e6, us_prev / 1e6);
+			if (d == 1)
+				plus1++;
+			else
+				skips++;
+		} else {
+			seq_first = vbl.reply.sequence;
+			us_first = us;
+			t_first = t;
+		}
+		seq_prev = vbl.reply.sequence;
+		us_prev = us;
+		t_last = t;
+		waits++;
+	}
+	if (waits < 3)
+		verdict(false, "conn %d: only %u vblank waits in %.1f s (each took up to %.0f ms)",
+			o->index, waits, opt.vblank_secs, wait_max);
+	double wall_s = (t_last - t_first) / 1e3, ts_s = (us_prev - us_first) / 1e6;
+	double hz = (seq_prev - seq_first) / wall_s, ts_hz = (seq_prev - seq_first) / ts_s;
+	double skip_pct = 100.0 * skips / (waits - 1);
+
+	say("conn=%d vblank: waits=%u seq=%u..%u plus1=%u skipped=%u (%.1f%%) rate=%.2f Hz (client clock) %.2f Hz (vblank timestamps) waits/s=%.2f max_wait=%.1f ms max_ts_lag=%.1f ms mode_vrefresh=%u",
+	    o->index, waits, seq_first, seq_prev, plus1, skips, skip_pct, hz, ts_hz, (waits - 1) / wall_s,
+	    wait_max, lag_max, o->mode.vrefresh);
+	if (hz < opt.vblank_min_hz || hz > opt.vblank_max_hz)
+		verdict(false, "conn %d: vblank rate %.2f Hz outside [%.0f, %.0f]", o->index, hz,
+			opt.vblank_min_hz, opt.vblank_max_hz);
+	if (skip_pct > opt.vblank_max_skip_pct)
+		verdict(false, "conn %d: %u of %u vblank waits skipped a sequence number (%.1f%% > %.1f%%)",
+			o->index, skips, waits - 1, skip_pct, opt.vblank_max_skip_pct);
+	if (lag_max > 500)
+		verdict(false, "conn %d: a vblank timestamp was %.0f ms old when the wait returned", o->index, lag_max);
+}
+
 static void page_flip_handler(int fd_, unsigned int seq, unsigned int sec, unsigned int usec,
 			      unsigned int crtc_id, void *data)
 {
 	struct out *o = data;
 	double lat;
 
-	(void)fd_; (void)seq; (void)sec; (void)usec;
+	(void)fd_;
 	if (!o || o < outs || o >= outs + nouts)
 		verdict(false, "flip event with bad user data %p", data);
 	if (crtc_id != o->crtc_id)
 		verdict(false, "flip event for crtc %u, expected %u (conn %d)", crtc_id, o->crtc_id, o->index);
 	if (!o->pending)
 		verdict(false, "unexpected flip event for conn %d (none pending)", o->index);
+	if (opt.check_flip_events)
+		check_flip_event(o, seq, sec, usec);
 	o->pending = false;
 	o->events++;
 	lat = now_ms() - o->flip_t0;
@@ -446,7 +582,9 @@ static void usage(void)
 		"  --card PATH          DRM card (default: first /dev/dri/card*)\n"
 		"  --driver NAME        expected DRM driver name (default xendrm-du)\n"
 		"  --conn N[,N...]|all  connector index(es) to drive (default 0)\n"
-		"  --expect-mode WxH[,WxH...]  mode(s) the connector(s) must offer\n"
+		"  --expect-mode WxH[,WxH...]  mode(s) the connector(s) must offer; the first mode\n"
+		"                       of that size in the connector's list is set\n"
+		"  --mode WxH[,WxH...]  the same: set this mode of the list instead of the first\n"
 		"  --format XR24|AR24|RG16|RG24 (default XR24)\n"
 		"  --flips N            page flips, alternating 2 buffers (default 1)\n"
 		"  --pattern bars|gradient|checker|demo (default bars)\n"
@@ -454,7 +592,13 @@ static void usage(void)
 		"  --exec-on-hold CMD   run CMD (sh -c) when the flips are done, before holding\n"
 		"  --exec-after-modeset CMD  run CMD (sh -c) after the mode set, before the flips\n"
 		"  --expect-fail        a failure must show up within --timeout-ms\n"
-		"  --timeout-ms MS      bound for each flip event / expected failure (default 5000)\n");
+		"  --timeout-ms MS      bound for each flip event / expected failure (default 5000)\n"
+		"  --vblank SECS        after the mode set: drmWaitVBlank(RELATIVE, 1) for SECS s,\n"
+		"                       check sequences, timestamps and the rate\n"
+		"  --vblank-hz MIN-MAX  accepted vblank rate (default 50-70)\n"
+		"  --vblank-max-skip-pct P  waits that may skip a sequence number (default 5)\n"
+		"  --check-flip-events  flip events: increasing sequence, later and recent timestamps\n"
+		"  --verbose            more output (the mode list, every flip event)\n");
 	exit(2);
 }
 
@@ -465,7 +609,9 @@ int main(int argc, char **argv)
 		{ "expect-mode", 1, 0, 'm' }, { "format", 1, 0, 'f' }, { "flips", 1, 0, 'F' },
 		{ "pattern", 1, 0, 'p' }, { "hold", 1, 0, 'H' }, { "expect-fail", 0, 0, 'x' },
 		{ "timeout-ms", 1, 0, 't' }, { "exec-on-hold", 1, 0, 'e' }, { "verbose", 0, 0, 'v' },
-		{ "exec-after-modeset", 1, 0, 'E' },
+		{ "exec-after-modeset", 1, 0, 'E' }, { "mode", 1, 0, 'm' },
+		{ "vblank", 1, 0, 'V' }, { "vblank-hz", 1, 0, 'R' }, { "vblank-max-skip-pct", 1, 0, 'S' },
+		{ "check-flip-events", 0, 0, 'C' },
 		{ "help", 0, 0, 'h' }, { 0 }
 	};
 	char conn_items[MAX_CONNS][32], mode_items[MAX_CONNS][32];
@@ -503,6 +649,13 @@ int main(int argc, char **argv)
 		case 'e': opt.exec_on_hold = optarg; break;
 		case 'E': opt.exec_after_modeset = optarg; break;
 		case 'v': opt.verbose = true; break;
+		case 'V': opt.vblank_secs = atof(optarg); if (opt.vblank_secs <= 0) usage(); break;
+		case 'R':
+			if (sscanf(optarg, "%lf-%lf", &opt.vblank_min_hz, &opt.vblank_max_hz) != 2)
+				usage();
+			break;
+		case 'S': opt.vblank_max_skip_pct = atof(optarg); break;
+		case 'C': opt.check_flip_events = true; break;
 		default: usage();
 		}
 	}
@@ -511,7 +664,7 @@ int main(int argc, char **argv)
 
 	/* watchdog: nothing we do may take longer than this (an ioctl stuck in the driver) */
 	signal(SIGALRM, on_alarm);
-	alarm((opt.timeout_ms / 1000 + 2) * (opt.flips + 4) + opt.hold + 30);
+	alarm((opt.timeout_ms / 1000 + 2) * (opt.flips + 4) + opt.hold + (int)opt.vblank_secs * 2 + 30);
 
 	phase = "open";
 	if (!opt.card)
@@ -570,6 +723,11 @@ int main(int argc, char **argv)
 			failure_seen(0, "connector %d (id %u) is not connected (%d)", idx, con->connector_id, con->connection);
 		if (!con->count_modes)
 			verdict(false, "connector %d has no modes", idx);
+		if (opt.verbose)
+			for (int i = 0; i < con->count_modes; i++)
+				say("conn=%d mode #%d %s %ux%u@%u%s", idx, i, con->modes[i].name,
+				    con->modes[i].hdisplay, con->modes[i].vdisplay, con->modes[i].vrefresh,
+				    con->modes[i].type & DRM_MODE_TYPE_PREFERRED ? " preferred" : "");
 		for (int i = 0; i < con->count_modes; i++) {
 			char name[32];
 			snprintf(name, sizeof(name), "%ux%u", con->modes[i].hdisplay, con->modes[i].vdisplay);
@@ -591,6 +749,7 @@ int main(int argc, char **argv)
 			for (int i = 0; i < res->count_crtcs; i++)
 				if ((enc->possible_crtcs & (1u << i)) && !(used_crtcs & (1u << i))) {
 					o->crtc_id = res->crtcs[i];
+					o->crtc_index = i;
 					used_crtcs |= 1u << i;
 					break;
 				}
@@ -598,8 +757,9 @@ int main(int argc, char **argv)
 		}
 		if (!o->crtc_id)
 			verdict(false, "no free CRTC for connector %d", idx);
-		say("conn=%d id=%u mode=%ux%u@%u crtc=%u format=%s", idx, o->conn_id, o->mode.hdisplay,
-		    o->mode.vdisplay, o->mode.vrefresh, o->crtc_id, opt.fmt_name);
+		say("conn=%d id=%u mode=%ux%u@%u mode_index=%d/%d preferred=%s crtc=%u format=%s", idx,
+		    o->conn_id, o->mode.hdisplay, o->mode.vdisplay, o->mode.vrefresh, m, con->count_modes,
+		    o->mode.type & DRM_MODE_TYPE_PREFERRED ? "yes" : "no", o->crtc_id, opt.fmt_name);
 		drmModeFreeConnector(con);
 		nouts++;
 	}
@@ -663,6 +823,12 @@ int main(int argc, char **argv)
 			verdict(false, "--exec-after-modeset '%s' failed (status %d)", opt.exec_after_modeset, rc);
 	}
 
+	if (opt.vblank_secs > 0) {
+		phase = "vblank waits";
+		for (int i = 0; i < nouts; i++)
+			vblank_test(&outs[i]);
+	}
+
 	/* flips */
 	phase = "flips";
 	double tf = now_ms();
@@ -696,6 +862,9 @@ int main(int argc, char **argv)
 			say("conn=%d flips=%d events=%u total=%.1f ms latency min/avg/max=%.2f/%.2f/%.2f ms rate=%.1f flips/s",
 			    o->index, opt.flips, o->events, total, o->lat_min, o->lat_sum / o->lat_n, o->lat_max,
 			    opt.flips * 1000.0 / total);
+		if (opt.flips && opt.check_flip_events)
+			say("conn=%d flip events: sequence %u..%u (+%u for %u events), each larger than the last, timestamps non-decreasing and recent",
+			    o->index, o->ev_seq_first, o->ev_seq, o->ev_seq - o->ev_seq_first, o->events);
 	}
 	for (int i = 0; i < nouts; i++)
 		say("checksum=0x%016" PRIx64 " conn=%d buffer=%d mode=%ux%u format=%s pattern=%s",

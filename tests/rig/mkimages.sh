@@ -7,8 +7,9 @@
 #   dom0.cpio.gz         dom0 initramfs: busybox, Xen toolstack, dom0 modules, /init
 #   domU-debian.cpio.gz  domU initramfs with Debian's drm_xen_front.ko
 #   domU-ours.cpio.gz    domU initramfs with the repo-root drm_xen_front.ko
+#   guestroot.sqfs       Debian root with weston (mkguestroot.sh; target "guestroot" only)
 #
-# Usage: mkimages.sh [all|base|debian|ours]...   (default: all; "ours" is skipped with
+# Usage: mkimages.sh [all|base|debian|ours|guestroot]...   (default: all; "ours" is skipped with
 # a clear message when the repo-root module is not built, and is an error if asked for
 # explicitly). Each product is rebuilt only when the stamp of its inputs (paths, mtimes,
 # sizes) changes.
@@ -96,14 +97,16 @@ mod_deps() {
 		awk '$1=="insmod"{print $2}' | awk '!seen[$0]++'
 }
 
-DOM0_MODS="xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc virtio_pci virtio_blk"
+DOM0_MODS="xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc virtio_pci virtio_blk xen-blkback"
+# domU modules for the guest root's PV disk (loaded on demand, not by guest-init)
+DOMU_EXTRA_MODS="xen-blkfront squashfs overlay"
 DOM0_BINS="xl xenstored xenconsoled xen-init-dom0 xenconsole"
 
 build_dom0() {
 	local inputs=() f r=$B/dom0.root
 	inputs+=(/usr/bin/busybox /usr/bin/xenstore /etc/xen/xl.conf "$RIG_DIR/lib/dom0-init"
 		"$RIG_DIR/mkimages.sh")
-	for f in $DOM0_BINS; do inputs+=("$XENBIN/$f"); done
+	for f in $DOM0_BINS libxl-save-helper; do inputs+=("$XENBIN/$f"); done
 	inputs+=($(mod_deps $DOM0_MODS))
 	inputs+=(/etc/xen/scripts/*)
 	if up_to_date dom0.cpio.gz "${inputs[@]}"; then return 0; fi
@@ -113,10 +116,14 @@ build_dom0() {
 	cp /usr/bin/busybox "$r/bin/busybox"
 	for f in $(busybox --list); do [ -e "$r/bin/$f" ] || ln -s busybox "$r/bin/$f"; done
 	for f in $DOM0_BINS; do cp "$XENBIN/$f" "$r/bin/$f"; done
+	# xl save/restore run it from its build-time path
+	mkdir -p "$r$XENBIN"
+	cp "$XENBIN/libxl-save-helper" "$r$XENBIN/"
 	cp /usr/bin/xenstore "$r/bin/xenstore"
 	for f in ls read write list watch rm exists chmod; do ln -sf xenstore "$r/bin/xenstore-$f"; done
 	local libs
-	libs=$(libs_of "$r"/bin/xl "$r"/bin/xenstored "$r"/bin/xenconsoled "$r"/bin/xen-init-dom0 "$r"/bin/xenconsole "$r"/bin/xenstore)
+	libs=$(libs_of "$r"/bin/xl "$r"/bin/xenstored "$r"/bin/xenconsoled "$r"/bin/xen-init-dom0 "$r"/bin/xenconsole "$r"/bin/xenstore \
+		"$r$XENBIN/libxl-save-helper")
 	for f in $libs; do copy_lib "$r" "$f"; done
 	# ldd does not list it, but xl aborts in pthread_cancel without it
 	copy_lib "$r" /lib/x86_64-linux-gnu/libgcc_s.so.1
@@ -147,6 +154,9 @@ build_domU() {
 	local depfiles=()
 	[ -n "$deps" ] && depfiles=($(mod_deps $deps))
 	inputs+=("${depfiles[@]}")
+	# loaded on demand (guest-lib.sh guestroot_mount): the PV disk with the guest root
+	local extrafiles=($(mod_deps $DOMU_EXTRA_MODS))
+	inputs+=("${extrafiles[@]}")
 	if up_to_date "$name" "${inputs[@]}"; then return 0; fi
 	log "$name <- $ko"
 	local vm
@@ -162,6 +172,11 @@ build_domU() {
 		echo "$(basename "$f")" >> "$r/etc/modules.deps"
 	done
 	cp "$ko" "$r/lib/modules/drm_xen_front.ko"
+	mkdir -p "$r/lib/modules/extra"; : > "$r/etc/modules.extra"
+	for f in "${extrafiles[@]}"; do
+		cp "$f" "$r/lib/modules/extra/"
+		echo "$(basename "$f")" >> "$r/etc/modules.extra"
+	done
 	echo "$flavour $(modinfo -F srcversion "$ko") $ko" > "$r/etc/module-under-test"
 	cp /usr/bin/modetest "$r/bin/modetest"
 	cp /usr/bin/xenstore "$r/bin/xenstore"
@@ -199,7 +214,8 @@ for t in "${targets[@]}"; do
 	ours)
 		[ -f "$OURS_KO" ] || die "our module $OURS_KO is not built: run 'make' at the repo root first"
 		build_domU ours "$OURS_KO" ;;
-	*) die "unknown target '$t' (all|base|debian|ours)" ;;
+	guestroot) "$RIG_DIR/mkguestroot.sh" || die "the guest root (mkguestroot.sh) was not built" ;;
+	*) die "unknown target '$t' (all|base|debian|ours|guestroot)" ;;
 	esac
 done
 log "images in $B"

@@ -74,6 +74,15 @@ if ! "$RIG_DIR/mkimages.sh" base "$MODULE" 2> >(tee "$B/mkimages.err" >&2); then
 	for sc in "${scenarios[@]}"; do echo "FAIL $MODULE $sc: images not built: ${why:-mkimages.sh failed}"; done
 	exit 1
 fi
+# the guest root (mkguestroot.sh: Debian + weston), for scenarios that set GUEST_ROOT=1
+wants_groot() { [ "$(GUEST_ROOT=; . "$RIG_DIR/scenarios/$1.sh" >/dev/null 2>&1; echo "${GUEST_ROOT:-}")" = 1 ]; }
+for sc in "${scenarios[@]}"; do
+	if wants_groot "$sc"; then
+		"$RIG_DIR/mkimages.sh" guestroot ||
+			echo "run.sh: ERROR: the guest root was not built; $sc will fail (see $B/guestroot.log)" >&2
+		break
+	fi
+done
 
 # ------------------------------------------------------------------ payload
 make_payload() { # STAGE SCENARIO...
@@ -181,6 +190,14 @@ boot() {
 		qt=$((qt + 45 + $(TIMEOUT=60; . "$RIG_DIR/scenarios/$sc.sh" >/dev/null 2>&1; echo "${TIMEOUT:-60}")))
 	done
 	make_payload "$st" "$@"
+	# a read-only third disk with the guest root, if a scenario of this boot wants it
+	local groot=
+	for sc in "$@"; do
+		if wants_groot "$sc" && [ -f "$B/guestroot.sqfs" ]; then
+			groot="-drive file=$B/guestroot.sqfs,format=raw,if=none,id=gr,readonly=on -device virtio-blk-pci,drive=gr,serial=rigguestroot"
+			break
+		fi
+	done
 	rm -f "$st.out"; truncate -s 256M "$st.out"
 	serial=$st.serial.log
 	: > "$serial"
@@ -200,7 +217,7 @@ boot() {
 			-drive file="'"$st"'.tar",format=raw,if=none,id=pl,readonly=on \
 			-device virtio-blk-pci,drive=pl,serial=rigpayload \
 			-drive file="'"$st"'.out",format=raw,if=none,id=out \
-			-device virtio-blk-pci,drive=out,serial=rigout'
+			-device virtio-blk-pci,drive=out,serial=rigout '"$groot"
 	QRC=$?
 	t1=$(date +%s.%N)
 	[ -n "$tailpid" ] && kill "$tailpid" 2>/dev/null

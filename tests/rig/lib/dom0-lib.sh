@@ -99,18 +99,19 @@ start_backend() {
 	fi
 }
 
-# stop_backend [SIG]: SIG (default TERM), wait up to 5 s, then KILL (a failure)
+# stop_backend [SIG]: SIG (default TERM), wait up to BE_STOP_WAIT s (a scenario's choice,
+# default 5: the backend dumps every connector first), then KILL (a failure)
 stop_backend() {
 	local sig=${1:-TERM} i
 	[ -n "$BE_PID" ] || return 0
 	[ "$sig" = KILL ] || kill -CONT $BE_PID 2>/dev/null
 	kill -$sig $BE_PID 2>/dev/null
-	for i in $(seq 1 25); do
+	for i in $(seq 1 $(( ${BE_STOP_WAIT:-5} * 5 ))); do
 		kill -0 $BE_PID 2>/dev/null || break
 		sleep 0.2
 	done
 	if kill -0 $BE_PID 2>/dev/null; then
-		fail "backend did not exit within 5 s of SIG$sig"
+		fail "backend did not exit within ${BE_STOP_WAIT:-5} s of SIG$sig"
 		kill -9 $BE_PID 2>/dev/null
 	fi
 	wait $BE_PID 2>/dev/null
@@ -135,7 +136,7 @@ be_dump() {
 	for i in $(seq 0 $((n - 1))); do rm -f $SOUT/be/conn$i.txt $SOUT/be/conn$i.png; done
 	kill -USR1 $BE_PID
 	for i in $(seq 0 $((n - 1))); do
-		wait_for 10 "backend dump $DUMP_N of connector $i (conn$i.txt)" test -s $SOUT/be/conn$i.txt || return 1
+		wait_for ${DUMP_WAIT:-10} "backend dump $DUMP_N of connector $i (conn$i.txt)" test -s $SOUT/be/conn$i.txt || return 1
 	done
 	sleep 0.5
 	mkdir -p $SOUT/be/dump$DUMP_N
@@ -144,6 +145,33 @@ be_dump() {
 }
 
 # ------------------------------------------------------------------ guest
+# guestroot_disk: the xl.cfg disk line giving the guest the guest root (run.sh attaches
+# build/rig/guestroot.sqfs as the virtio disk with serial "rigguestroot") as a read-only
+# PV disk xvda (blkback). Xen's /etc/xen/scripts/block needs bash: a busybox hotplug
+# script does what it does for a plain block device (physical-device = hex major:minor).
+guestroot_disk() {
+	local d dev=
+	for d in /sys/block/vd*; do
+		[ "$(cat $d/serial 2>/dev/null)" = rigguestroot ] && dev=/dev/${d##*/}
+	done
+	[ -n "$dev" ] || { fail "no guest root disk (serial rigguestroot): did mkguestroot.sh fail? (build/rig/guestroot.log)"; return 1; }
+	cat > /tmp/rig-vbd-hotplug <<'EOS'
+#!/bin/sh
+# libxl runs it with XENBUS_PATH = the vbd backend dir, $1 = add|remove
+case $1 in
+add)
+	dev=$(xenstore-read "$XENBUS_PATH/params") || exit 1
+	mm=$(stat -L -c '%t:%T' "$dev") || { xenstore-write "$XENBUS_PATH/hotplug-error" "cannot stat $dev"; exit 1; }
+	xenstore-write "$XENBUS_PATH/physical-device" "$mm" "$XENBUS_PATH/physical-device-path" "$dev" \
+		"$XENBUS_PATH/hotplug-status" connected ;;
+remove) xenstore-rm "$XENBUS_PATH/hotplug-status" 2>/dev/null ;;
+esac
+exit 0
+EOS
+	chmod 755 /tmp/rig-vbd-hotplug
+	echo "disk = [ 'format=raw, vdev=xvda, access=ro, backendtype=phy, script=/tmp/rig-vbd-hotplug, target=$dev' ]"
+}
+
 guest_create() {
 	cat > /tmp/$GUEST.cfg <<EOF
 name = "$GUEST"
@@ -156,6 +184,9 @@ extra = "console=hvc0 loglevel=7 rig.scenario=$SCENARIO ${GUEST_CMDLINE:-}"
 vdispl = [ '$VDISPL' ]
 on_crash = "destroy"
 EOF
+	if [ "${GUEST_ROOT:-}" = 1 ]; then
+		guestroot_disk >> /tmp/$GUEST.cfg || return 1
+	fi
 	cp /tmp/$GUEST.cfg $SOUT/$GUEST.cfg
 	say "xl create ($VDISPL)"
 	if ! timeout 60 xl create /tmp/$GUEST.cfg > $SOUT/xl-create.log 2>&1; then

@@ -118,7 +118,42 @@ wait_new_card() {
 	gsay "new card $(card_id)"
 }
 
+# dump_debugfs: our module's debugfs files (xen_front_*), prefixed "debugfs| "; nothing
+# for a module without them. guest-init calls it when the scenario ends.
+dump_debugfs() {
+	local f
+	for f in /sys/kernel/debug/dri/*/xen_front_*; do
+		[ -r "$f" ] || continue
+		echo "debugfs| --- $f"
+		sed 's/^/debugfs| /' "$f"
+	done
+}
+
 # dump_client ARGS...: run the client with a backend frame dump while it holds the picture
 dump_client() {
 	client --exec-on-hold "rig-req dump" --hold 1 "$@"
+}
+
+# guestroot_mount [SECS]: for a scenario with GUEST_ROOT=1: load xen-blkfront, squashfs and
+# overlay, wait for the PV disk xvda (the guest root, build/rig/guestroot.sqfs: Debian +
+# weston + Xorg), mount it read-only at /groot.ro with a writable overlay (tmpfs) at
+# /groot, and /dev (with devpts), /proc, /sys, tmpfs /tmp and /run inside, so that
+# `chroot /groot PROGRAM` runs Debian's binaries on our card.
+guestroot_mount() {
+	local m n
+	for m in $(cat /etc/modules.extra 2>/dev/null); do
+		n=$(echo ${m%.ko} | tr - _)
+		[ -d /sys/module/$n ] || insmod /lib/modules/extra/$m || { gsay "FAIL: insmod $m"; return 1; }
+	done
+	gwait ${1:-30} "the guest root's PV disk /dev/xvda" test -b /dev/xvda || return 1
+	mkdir -p /groot /groot.ro /groot.rw
+	mount -t squashfs -o ro /dev/xvda /groot.ro || { gsay "FAIL: mount the guest root (/dev/xvda)"; return 1; }
+	mount -t tmpfs tmpfs /groot.rw && mkdir -p /groot.rw/upper /groot.rw/work &&
+		mount -t overlay -o lowerdir=/groot.ro,upperdir=/groot.rw/upper,workdir=/groot.rw/work overlay /groot ||
+		{ gsay "FAIL: overlay on the guest root"; return 1; }
+	mount --bind /dev /groot/dev && mkdir -p /groot/dev/pts && mount -t devpts devpts /groot/dev/pts &&
+		mount -t proc proc /groot/proc && mount -t sysfs sysfs /groot/sys &&
+		mount -t tmpfs -o mode=1777 tmpfs /groot/tmp && mount -t tmpfs -o mode=755 tmpfs /groot/run ||
+		{ gsay "FAIL: mounts inside the guest root"; return 1; }
+	gsay "guest root mounted: $(df -m /groot.ro | awk 'NR == 2 {print $2}') MiB"
 }
