@@ -54,8 +54,12 @@ struct xen_drm_front_pgdir;
  * @modes_lock: protects @num_sizes and @sizes
  * @num_sizes: number of valid entries in @sizes
  * @sizes: display sizes the connector's EDID offers, as width, height
+ * @vblank_lock: protects @vblank_on, @vblank_period, @last_vblank and the
+ *	timer's expiry
+ * @vblank_on: DRM has vblank interrupts enabled on this CRTC
  * @vblank_timer: emulates the display's vertical blanking
  * @vblank_period: the timer's period, from the mode's refresh rate
+ * @last_vblank: when the last vblank was counted (timer or EVT_PG_FLIP)
  */
 struct xen_drm_front_drm_pipeline {
 	struct xen_drm_front_drm_info *drm_info;
@@ -74,8 +78,11 @@ struct xen_drm_front_drm_pipeline {
 	struct mutex modes_lock; /* protects the EDID's sizes */
 	unsigned int num_sizes;
 	u32 sizes[XEN_DRM_FRONT_MAX_EDID_MODES][2];
+	spinlock_t vblank_lock; /* protects the vblank timer's state */
+	bool vblank_on;
 	struct hrtimer vblank_timer;
 	ktime_t vblank_period;
+	ktime_t last_vblank;
 };
 
 /**

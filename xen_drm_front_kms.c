@@ -311,6 +311,65 @@ static void frame_done_work(struct work_struct *work)
 	send_pending_event(pipeline);
 }
 
+/*
+ * displif has no vertical blanking: a timer at the mode's refresh rate
+ * provides DRM's vblank counters and timestamps, which compositors pace
+ * themselves with. Flips still complete on the backend's EVT_PG_FLIP.
+ */
+static enum hrtimer_restart vblank_timer_fn(struct hrtimer *timer)
+{
+	struct xen_drm_front_drm_pipeline *pipeline =
+		container_of(timer, struct xen_drm_front_drm_pipeline,
+			     vblank_timer);
+	unsigned long flags;
+	bool tick;
+
+	spin_lock_irqsave(&pipeline->vblank_lock, flags);
+	/* Off, or re-armed by a frame done while this callback waited. */
+	tick = pipeline->vblank_on && !hrtimer_is_queued(timer);
+	if (tick) {
+		pipeline->last_vblank = ktime_get();
+		hrtimer_forward(timer, pipeline->last_vblank,
+				pipeline->vblank_period);
+	}
+	spin_unlock_irqrestore(&pipeline->vblank_lock, flags);
+	if (!tick)
+		return HRTIMER_NORESTART;
+	drm_crtc_handle_vblank(&pipeline->pipe.crtc);
+	return HRTIMER_RESTART;
+}
+
+/*
+ * The backend's EVT_PG_FLIP is the nearest thing displif has to a vblank.
+ * One that comes at least 3/4 of a period after the last vblank is counted
+ * as the next vblank, and the timer is pushed to 5/4 of a period later: a
+ * backend that paces its flips at the refresh rate then drives the counter
+ * itself and the timer never fires, so the guest wakes once a frame, not
+ * twice, and each flip event carries its own sequence number. Without
+ * flips the timer takes over again; a backend that completes flips at once
+ * can drive the counter at 4/3 of the refresh rate at most.
+ */
+static void vblank_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline)
+{
+	ktime_t now = ktime_get();
+	unsigned long flags;
+	bool tick;
+
+	spin_lock_irqsave(&pipeline->vblank_lock, flags);
+	tick = pipeline->vblank_on &&
+	       ktime_sub(now, pipeline->last_vblank) >=
+	       pipeline->vblank_period * 3 / 4;
+	if (tick) {
+		pipeline->last_vblank = now;
+		hrtimer_start(&pipeline->vblank_timer,
+			      pipeline->vblank_period * 5 / 4,
+			      HRTIMER_MODE_REL);
+	}
+	spin_unlock_irqrestore(&pipeline->vblank_lock, flags);
+	if (tick)
+		drm_crtc_handle_vblank(&pipeline->pipe.crtc);
+}
+
 /**
  * xen_drm_front_kms_on_frame_done() - the backend shows a framebuffer
  * @pipeline: the connector's pipeline
@@ -336,6 +395,7 @@ void xen_drm_front_kms_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline
 		return;
 	}
 	cancel_delayed_work(&pipeline->frame_done_work);
+	vblank_on_frame_done(pipeline);
 	send_pending_event(pipeline);
 }
 
@@ -355,37 +415,35 @@ display_mode_valid(struct drm_simple_display_pipe *pipe,
 	return MODE_OK;
 }
 
-/*
- * displif has no vertical blanking: a timer at the mode's refresh rate
- * provides DRM's vblank counters and timestamps, which compositors pace
- * themselves with. Flips still complete on the backend's EVT_PG_FLIP.
- */
-static enum hrtimer_restart vblank_timer_fn(struct hrtimer *timer)
-{
-	struct xen_drm_front_drm_pipeline *pipeline =
-		container_of(timer, struct xen_drm_front_drm_pipeline,
-			     vblank_timer);
-
-	hrtimer_forward_now(timer, pipeline->vblank_period);
-	drm_crtc_handle_vblank(&pipeline->pipe.crtc);
-	return HRTIMER_RESTART;
-}
-
 static int display_enable_vblank(struct drm_simple_display_pipe *pipe)
 {
 	struct xen_drm_front_drm_pipeline *pipeline = to_pipeline(pipe);
 	int hz = drm_mode_vrefresh(&pipe->crtc.state->mode);
+	unsigned long flags;
 
+	spin_lock_irqsave(&pipeline->vblank_lock, flags);
 	pipeline->vblank_period = ns_to_ktime(NSEC_PER_SEC / (hz > 0 ? hz : 60));
+	pipeline->last_vblank = ktime_get();
+	pipeline->vblank_on = true;
 	hrtimer_start(&pipeline->vblank_timer, pipeline->vblank_period,
 		      HRTIMER_MODE_REL);
+	spin_unlock_irqrestore(&pipeline->vblank_lock, flags);
 	return 0;
 }
 
 static void display_disable_vblank(struct drm_simple_display_pipe *pipe)
 {
-	/* May run from the timer's own callback: do not wait for it. */
-	hrtimer_try_to_cancel(&to_pipeline(pipe)->vblank_timer);
+	struct xen_drm_front_drm_pipeline *pipeline = to_pipeline(pipe);
+	unsigned long flags;
+
+	spin_lock_irqsave(&pipeline->vblank_lock, flags);
+	pipeline->vblank_on = false;
+	spin_unlock_irqrestore(&pipeline->vblank_lock, flags);
+	/*
+	 * May run from the timer's own callback: do not wait for it. A
+	 * callback that is running sees vblank_on false on its next expiry.
+	 */
+	hrtimer_try_to_cancel(&pipeline->vblank_timer);
 }
 
 static void display_enable(struct drm_simple_display_pipe *pipe,
@@ -547,6 +605,7 @@ static int pipeline_init(struct xen_drm_front_drm_info *drm_info,
 	spin_lock_init(&pipeline->flip_lock);
 	INIT_DELAYED_WORK(&pipeline->frame_done_work, frame_done_work);
 	INIT_WORK(&pipeline->link_bad_work, link_bad_work);
+	spin_lock_init(&pipeline->vblank_lock);
 	hrtimer_init(&pipeline->vblank_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	pipeline->vblank_timer.function = vblank_timer_fn;
 

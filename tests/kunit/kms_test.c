@@ -615,6 +615,62 @@ static void kms_flip_holds_vblank(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&kd->drm->vblank[0].refcount), 0);
 }
 
+/* Park the vblank timer far away and pretend the last vblank was at @last. */
+static void kt_vblank_set(struct xen_drm_front_drm_pipeline *pipeline,
+			  ktime_t last)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pipeline->vblank_lock, flags);
+	pipeline->last_vblank = last;
+	hrtimer_start(&pipeline->vblank_timer, ms_to_ktime(10000),
+		      HRTIMER_MODE_REL);
+	spin_unlock_irqrestore(&pipeline->vblank_lock, flags);
+}
+
+/*
+ * An EVT_PG_FLIP 3/4 of a period or more after the last vblank is counted
+ * as the next vblank and pushes the timer 5/4 of a period on; one sooner
+ * is not counted.
+ */
+static void kms_frame_done_paces_vblank(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+	struct xen_drm_front_drm_pipeline *pipeline = kt_pipeline(kd, 0);
+	struct drm_crtc *crtc = &pipeline->pipe.crtc;
+	ktime_t period, left;
+	u64 seq0;
+
+	kd->be.auto_flip_evt = false;
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
+	KUNIT_ASSERT_TRUE(test, kd->drm->vblank[0].enabled);
+	period = pipeline->vblank_period;
+	KUNIT_ASSERT_GT(test, ktime_to_ns(period), 0);
+
+	kt_vblank_set(pipeline, ktime_sub(ktime_get(), period));
+	seq0 = drm_crtc_vblank_count(crtc);
+	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP,
+			   xen_drm_front_fb_to_cookie(b->fb), true);
+	KUNIT_ASSERT_TRUE(test, kt_flip_done(kd, 0));
+	KUNIT_EXPECT_EQ(test, drm_crtc_vblank_count(crtc), seq0 + 1);
+	left = hrtimer_get_remaining(&pipeline->vblank_timer);
+	/* Re-armed: no longer parked 10 s away (it may have fired since). */
+	KUNIT_EXPECT_LE(test, ktime_to_ns(left), ktime_to_ns(period) * 5 / 4);
+
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, a->fb), 0);
+	kt_vblank_set(pipeline, ktime_get());
+	seq0 = drm_crtc_vblank_count(crtc);
+	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP,
+			   xen_drm_front_fb_to_cookie(a->fb), true);
+	KUNIT_ASSERT_TRUE(test, kt_flip_done(kd, 0));
+	KUNIT_EXPECT_EQ(test, drm_crtc_vblank_count(crtc), seq0);
+	left = hrtimer_get_remaining(&pipeline->vblank_timer);
+	KUNIT_EXPECT_GT(test, ktime_to_ns(left), 5LL * NSEC_PER_SEC);
+}
+
 /* No EVT_PG_FLIP at all: the frame-done timeout sends the event. */
 static void kms_flip_timeout(struct kunit *test)
 {
@@ -902,6 +958,7 @@ static struct kunit_case kms_cases[] = {
 	KUNIT_CASE(kms_flip_event_other_connector),
 	KUNIT_CASE(kms_flip_timeout),
 	KUNIT_CASE(kms_flip_holds_vblank),
+	KUNIT_CASE(kms_frame_done_paces_vblank),
 	KUNIT_CASE(kms_set_config_error_link_bad),
 	KUNIT_CASE(kms_flip_error_link_bad),
 	KUNIT_CASE(kms_flip_error_one_hotplug),
