@@ -296,6 +296,10 @@ def vsync_summary(rounds, idle):
         "stat_ticks_kernel_ms_per_flip": ticks_kernel / flips,
         "steal_ms_per_flip": g("stat_steal_ms") / flips,
     }
+    # wake-ups: interrupts and context switches in the whole guest, per flip
+    if all("stat_intr" in k for k in rounds):
+        out["intr_per_flip"] = g("stat_intr") / flips
+        out["ctxt_per_flip"] = g("stat_ctxt") / flips
     if idle:
         iw = sum(k["wall_ms"] for k in idle)
         ib = sum(busy_ms(k) for k in idle)
@@ -416,7 +420,9 @@ def build_json(fig, machine, runs, cmd):
     def paired(get):
         a, b = get(fig["ours"]), get(fig["debian"])
         rs = sorted(set(a) & set(b))
-        rat = [a[k] / b[k] for k in rs if a[k] and b[k]]
+        # a round whose figure is not positive (e.g. a CPU time that the host's steal
+        # time ate up in a short --quick run) has no ratio
+        rat = [a[k] / b[k] for k in rs if a[k] and b[k] and a[k] > 0 and b[k] > 0]
         if not rat:
             return None
         return {"rounds": rs, "per_round": rat, "median": statistics.median(rat),
@@ -495,7 +501,7 @@ def module_order(order):
 def md(J, extra_notes):
     o, d, R = J["modules"]["ours"], J["modules"]["debian"], J["ratios"]
     m = J["machine"]
-    g = lambda x, k: x[k] if x else None
+    g = lambda x, k: x.get(k) if x else None
     L = []
     A = L.append
     A("# Benchmarks: drm_xen_front (ours) vs Debian's drm_xen_front.ko (reference)")
@@ -620,6 +626,8 @@ def md(J, extra_notes):
     A("| **CPU per flip** | %s | %s | %s |" % (fnum(g(vo, "cpu_ms_per_flip"), " ms", 3), fnum(g(vd, "cpu_ms_per_flip"), " ms", 3), fr(R.get("cpu_per_flip"))))
     A("| of which the client (getrusage) | %s | %s | %s |" % (fnum(g(vo, "client_cpu_ms_per_flip"), " ms", 3), fnum(g(vd, "client_cpu_ms_per_flip"), " ms", 3), fr(R.get("client_cpu_per_flip"))))
     A("| of which outside the client | %s | %s | |" % (fnum(g(vo, "outside_client_ms_per_flip"), " ms", 3), fnum(g(vd, "outside_client_ms_per_flip"), " ms", 3)))
+    A("| interrupts per flip (whole guest) | %s | %s | |" % (fnum(g(vo, "intr_per_flip"), "", 2), fnum(g(vd, "intr_per_flip"), "", 2)))
+    A("| context switches per flip (whole guest) | %s | %s | |" % (fnum(g(vo, "ctxt_per_flip"), "", 2), fnum(g(vd, "ctxt_per_flip"), "", 2)))
     A("| CPU per flip, per round | %s | %s | |" % (
         ", ".join(fnum(x, " ms", 3) for x in (g(vo, "cpu_ms_per_flip_per_round") or [])) or "n/a",
         ", ".join(fnum(x, " ms", 3) for x in (g(vd, "cpu_ms_per_flip_per_round") or [])) or "n/a"))

@@ -132,11 +132,14 @@ static void raw(const char *name, const double *v, int n)
 /* ------------------------------------------------------------------ /proc */
 struct cpustat {
 	unsigned long long f[10]; /* user nice system idle iowait irq softirq steal guest gnice */
+	unsigned long long intr; /* interrupts serviced, all sources ("intr" total) */
+	unsigned long long ctxt; /* context switches */
 };
 
 static void read_stat(struct cpustat *c)
 {
 	FILE *f = fopen("/proc/stat", "r");
+	static char line[65536];
 
 	memset(c, 0, sizeof(*c));
 	if (!f)
@@ -145,6 +148,13 @@ static void read_stat(struct cpustat *c)
 		   &c->f[2], &c->f[3], &c->f[4], &c->f[5], &c->f[6], &c->f[7], &c->f[8],
 		   &c->f[9]) < 8)
 		memset(c, 0, sizeof(*c));
+	/* wake-ups cost more than instructions in a PV guest: count them too */
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "intr ", 5))
+			c->intr = strtoull(line + 5, NULL, 10);
+		else if (!strncmp(line, "ctxt ", 5))
+			c->ctxt = strtoull(line + 5, NULL, 10);
+	}
 	fclose(f);
 }
 
@@ -409,6 +419,7 @@ static void cmd_flip(void)
 	printf(" stat_user_ms=%.1f stat_nice_ms=%.1f stat_system_ms=%.1f stat_idle_ms=%.1f"
 	       " stat_iowait_ms=%.1f stat_irq_ms=%.1f stat_softirq_ms=%.1f stat_steal_ms=%.1f",
 	       d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]);
+	printf(" stat_intr=%llu stat_ctxt=%llu", s1.intr - s0.intr, s1.ctxt - s0.ctxt);
 	printf(" nvcsw=%ld nivcsw=%ld\n", r1.ru_nvcsw - r0.ru_nvcsw, r1.ru_nivcsw - r0.ru_nivcsw);
 	fflush(stdout);
 	raw("flip_rt_us", rt + opt.warmup, opt.n);
@@ -550,7 +561,7 @@ static void cmd_idle(void)
 	printf("BENCH idle wall_ms=%.1f", wall);
 	for (int k = 0; k < 8; k++)
 		printf(" stat_%s_ms=%.1f", names[k], (double)(s1.f[k] - s0.f[k]) * 1e3 / hz);
-	printf("\n");
+	printf(" stat_intr=%llu stat_ctxt=%llu\n", s1.intr - s0.intr, s1.ctxt - s0.ctxt);
 }
 
 /* ------------------------------------------------------------------ modeset */

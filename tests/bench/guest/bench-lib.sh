@@ -95,9 +95,19 @@ part_main() {
 	bench_run evtping evtping guest --n ${BENCH_PINGS:-600} --warmup 50 --raw $BENCH_RAW
 }
 
+# irq_deltas BEFORE AFTER: the interrupt sources that fired in between, with counts
+irq_deltas() {
+	awk 'NR == FNR { if ($1 ~ /:$/) b[$1] = $2; next }
+	     $1 ~ /:$/ && $2 ~ /^[0-9]+$/ && $2 - b[$1] > 0 {
+		name = $NF; printf "%s%s=%d", sep, name, $2 - b[$1]; sep = " " }' "$1" "$2"
+}
+
 part_vsync() {
 	bench_run idle xbench idle --ms 3000
+	cat /proc/interrupts > /tmp/irq.0
 	bench_run vsync xbench flip --n ${BENCH_VSYNC_FLIPS:-240} --warmup 30 --tag vsync --raw $BENCH_RAW
+	cat /proc/interrupts > /tmp/irq.1
+	gsay "BENCH-INFO interrupts during the vsync flips (+warm-up), by source: $(irq_deltas /tmp/irq.0 /tmp/irq.1)"
 }
 
 part_profile() {
