@@ -342,10 +342,11 @@ static enum hrtimer_restart vblank_timer_fn(struct hrtimer *timer)
 /*
  * The backend's EVT_PG_FLIP is the nearest thing displif has to a vblank.
  * One that comes at least 3/4 of a period after the last vblank is counted
- * as the next vblank, and the timer is pushed to 5/4 of a period later: a
+ * as the next vblank; any pushes the timer to 5/4 of a period later. A
  * backend that paces its flips at the refresh rate then drives the counter
- * itself and the timer never fires, so the guest wakes once a frame, not
- * twice, and each flip event carries its own sequence number. Without
+ * itself (after at most one longer period, while the phase moves to the
+ * backend's) and the timer never fires, so the guest wakes once a frame,
+ * not twice, and each flip event carries its own sequence number. Without
  * flips the timer takes over again; a backend that completes flips at once
  * can drive the counter at 4/3 of the refresh rate at most.
  */
@@ -353,14 +354,14 @@ static void vblank_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline)
 {
 	ktime_t now = ktime_get();
 	unsigned long flags;
-	bool tick;
+	bool tick = false;
 
 	spin_lock_irqsave(&pipeline->vblank_lock, flags);
-	tick = pipeline->vblank_on &&
-	       ktime_sub(now, pipeline->last_vblank) >=
-	       pipeline->vblank_period * 3 / 4;
-	if (tick) {
-		pipeline->last_vblank = now;
+	if (pipeline->vblank_on) {
+		tick = ktime_sub(now, pipeline->last_vblank) >=
+		       pipeline->vblank_period * 3 / 4;
+		if (tick)
+			pipeline->last_vblank = now;
 		hrtimer_start(&pipeline->vblank_timer,
 			      pipeline->vblank_period * 5 / 4,
 			      HRTIMER_MODE_REL);
@@ -415,6 +416,22 @@ display_mode_valid(struct drm_simple_display_pipe *pipe,
 	return MODE_OK;
 }
 
+/* SET_CONFIG for what a CRTC and its plane show; the plane has a fb. */
+static int set_config_from_state(struct xen_drm_front_drm_pipeline *pipeline,
+				 const struct drm_crtc_state *crtc_state,
+				 const struct drm_plane_state *plane_state)
+{
+	struct drm_framebuffer *fb = plane_state->fb;
+
+	xen_drm_front_gem_flush(fb->obj[0]);
+	return xen_drm_front_set_config(pipeline, plane_state->src_x >> 16,
+					plane_state->src_y >> 16,
+					crtc_state->mode.hdisplay,
+					crtc_state->mode.vdisplay,
+					fb->format->cpp[0] * 8,
+					xen_drm_front_fb_to_cookie(fb));
+}
+
 static int display_enable_vblank(struct drm_simple_display_pipe *pipe)
 {
 	struct xen_drm_front_drm_pipeline *pipeline = to_pipeline(pipe);
@@ -457,13 +474,7 @@ static void display_enable(struct drm_simple_display_pipe *pipe,
 	drm_crtc_vblank_on(&pipe->crtc);
 	if (!fb || !drm_dev_enter(pipe->crtc.dev, &idx))
 		goto out;
-	xen_drm_front_gem_flush(fb->obj[0]);
-	ret = xen_drm_front_set_config(pipeline, plane_state->src_x >> 16,
-				       plane_state->src_y >> 16,
-				       crtc_state->mode.hdisplay,
-				       crtc_state->mode.vdisplay,
-				       fb->format->cpp[0] * 8,
-				       xen_drm_front_fb_to_cookie(fb));
+	ret = set_config_from_state(pipeline, crtc_state, plane_state);
 	if (ret)
 		report_failure(pipeline, "SET_CONFIG", ret);
 	drm_dev_exit(idx);
@@ -729,13 +740,7 @@ int xen_drm_front_kms_resync(struct xen_drm_front_drm_info *drm_info)
 		fb = plane_state->fb;
 		if (!crtc_state->active || !fb)
 			continue;
-		xen_drm_front_gem_flush(fb->obj[0]);
-		ret = xen_drm_front_set_config(pipeline, plane_state->src_x >> 16,
-					       plane_state->src_y >> 16,
-					       crtc_state->mode.hdisplay,
-					       crtc_state->mode.vdisplay,
-					       fb->format->cpp[0] * 8,
-					       xen_drm_front_fb_to_cookie(fb));
+		ret = set_config_from_state(pipeline, crtc_state, plane_state);
 	}
 	DRM_MODESET_LOCK_ALL_END(dev, ctx, ret);
 	/* Flips held while no backend was there: the display shows them. */

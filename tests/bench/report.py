@@ -640,6 +640,37 @@ def md(J, extra_notes):
     A("| CPU per flip minus that background | %s | %s | %s |" % (
         fnum(g(vo, "net_cpu_ms_per_flip"), " ms", 3), fnum(g(vd, "net_cpu_ms_per_flip"), " ms", 3), fr(R.get("net_cpu_per_flip"))))
     A("")
+    def irq_src(M, src):
+        """per flip (warm-up included) of one /proc/interrupts source, from the guests' notes"""
+        tot = n = 0
+        for ln in M["info"]:
+            m = re.match(r"interrupts during the vsync flips \(\+warm-up\)(?:, over (\d+) flips)?, by source: (.*)", ln)
+            if not m:
+                continue
+            n += int(m.group(1) or 0) or (vsync_flips_per_guest + 30)
+            tot += sum(int(v) for k, v in re.findall(r"(\S+)=(\d+)", m.group(2)) if k == src)
+        return tot / n if n else None
+    vsync_flips_per_guest = vo["flips"] / len(vo["rate_hz_per_round"]) if vo and vo.get("rate_hz_per_round") else 0
+    for src, what in (("timer0", "the guest's timer interrupt (scheduler tick and every hrtimer)"),
+                      ("vdispl", "the vdispl event channels (responses and EVT_PG_FLIP)")):
+        a, b = irq_src(o, src), irq_src(d, src)
+        if a is not None and b is not None:
+            L.insert(L.index("| CPU per flip, per round | %s | %s | |" % (
+                ", ".join(fnum(x, " ms", 3) for x in (g(vo, "cpu_ms_per_flip_per_round") or [])) or "n/a",
+                ", ".join(fnum(x, " ms", 3) for x in (g(vd, "cpu_ms_per_flip_per_round") or [])) or "n/a")),
+                "| of which %s | %.2f | %.2f | |" % (what, a, b))
+    io, idd = g(vo, "intr_per_flip"), g(vd, "intr_per_flip")
+    co, cd = g(vo, "ctxt_per_flip"), g(vd, "ctxt_per_flip")
+    if None not in (io, idd, co, cd):
+        A("Where the time outside the client goes: in a PV guest under TCG a wake-up (an"
+          " event-channel upcall, a timer interrupt, a switch to the commit worker and back)"
+          " costs more than the driver code it runs, so the guest's interrupts and context"
+          " switches per flip say most of it: ours %.2f and %.2f, the reference %.2f and %.2f"
+          " (%+.2f and %+.2f); the split of the interrupts by source is in the table. The"
+          " timer interrupt carries the scheduler tick and every hrtimer, so these counts"
+          " cannot tell its sources apart. tests/bench/analysis.md (below) says what the"
+          " designs do differently." % (io, co, idd, cd, io - idd, co - cd))
+        A("")
 
     # ---- 3 buffers
     A("## 3. Dumb buffer lifecycle (XRGB8888)")

@@ -107,7 +107,7 @@ part_vsync() {
 	cat /proc/interrupts > /tmp/irq.0
 	bench_run vsync xbench flip --n ${BENCH_VSYNC_FLIPS:-240} --warmup 30 --tag vsync --raw $BENCH_RAW
 	cat /proc/interrupts > /tmp/irq.1
-	gsay "BENCH-INFO interrupts during the vsync flips (+warm-up), by source: $(irq_deltas /tmp/irq.0 /tmp/irq.1)"
+	gsay "BENCH-INFO interrupts during the vsync flips (+warm-up), over $((${BENCH_VSYNC_FLIPS:-240} + 30)) flips, by source: $(irq_deltas /tmp/irq.0 /tmp/irq.1)"
 }
 
 part_profile() {
