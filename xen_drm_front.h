@@ -60,6 +60,7 @@ struct xen_drm_front_pgdir;
  * @vblank_timer: emulates the display's vertical blanking
  * @vblank_period: the timer's period, from the mode's refresh rate
  * @last_vblank: when the last vblank was counted (timer or EVT_PG_FLIP)
+ * @last_flip_seq: the vblank sequence number the last flip event carried
  */
 struct xen_drm_front_drm_pipeline {
 	struct xen_drm_front_drm_info *drm_info;
@@ -83,6 +84,7 @@ struct xen_drm_front_drm_pipeline {
 	struct hrtimer vblank_timer;
 	ktime_t vblank_period;
 	ktime_t last_vblank;
+	u64 last_flip_seq;
 };
 
 /**

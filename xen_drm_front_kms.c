@@ -257,7 +257,10 @@ static void send_pending_event(struct xen_drm_front_drm_pipeline *pipeline)
 	if (!event)
 		return;
 
+	/* The count cannot move under event_lock: it is the event's sequence. */
 	spin_lock_irqsave(&dev->event_lock, flags);
+	WRITE_ONCE(pipeline->last_flip_seq,
+		   drm_crtc_vblank_count(&pipeline->pipe.crtc));
 	drm_crtc_send_vblank_event(&pipeline->pipe.crtc, event);
 	spin_unlock_irqrestore(&dev->event_lock, flags);
 	if (vblank_ref)
@@ -341,14 +344,14 @@ static enum hrtimer_restart vblank_timer_fn(struct hrtimer *timer)
 
 /*
  * The backend's EVT_PG_FLIP is the nearest thing displif has to a vblank.
- * One that comes at least 3/4 of a period after the last vblank is counted
- * as the next vblank; any pushes the timer to 5/4 of a period later. A
- * backend that paces its flips at the refresh rate then drives the counter
- * itself (after at most one longer period, while the phase moves to the
- * backend's) and the timer never fires, so the guest wakes once a frame,
- * not twice, and each flip event carries its own sequence number. Without
- * flips the timer takes over again; a backend that completes flips at once
- * can drive the counter at 4/3 of the refresh rate at most.
+ * One is counted as the next vblank if it comes at least 3/4 of a period
+ * after the last vblank, or if no vblank was counted since the last flip
+ * completed (a flip completes at a vblank of its own, as on real hardware:
+ * flip events carry increasing sequence numbers even when the backend's
+ * frames jitter). Any pushes the timer to 5/4 of a period later. A backend
+ * that paces its flips at the refresh rate then drives the counter itself
+ * and the timer never fires, so the guest wakes once a frame, not twice.
+ * Without flips the timer takes over again.
  */
 static void vblank_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline)
 {
@@ -359,7 +362,9 @@ static void vblank_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline)
 	spin_lock_irqsave(&pipeline->vblank_lock, flags);
 	if (pipeline->vblank_on) {
 		tick = ktime_sub(now, pipeline->last_vblank) >=
-		       pipeline->vblank_period * 3 / 4;
+		       pipeline->vblank_period * 3 / 4 ||
+		       drm_crtc_vblank_count(&pipeline->pipe.crtc) ==
+		       READ_ONCE(pipeline->last_flip_seq);
 		if (tick)
 			pipeline->last_vblank = now;
 		hrtimer_start(&pipeline->vblank_timer,

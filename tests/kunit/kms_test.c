@@ -630,8 +630,8 @@ static void kt_vblank_set(struct xen_drm_front_drm_pipeline *pipeline,
 
 /*
  * An EVT_PG_FLIP 3/4 of a period or more after the last vblank is counted
- * as the next vblank; one sooner is not. Both push the timer 5/4 of a
- * period on.
+ * as the next vblank; one sooner is not, unless no vblank came since the
+ * last flip event. All push the timer 5/4 of a period on.
  */
 static void kms_frame_done_paces_vblank(struct kunit *test)
 {
@@ -660,16 +660,28 @@ static void kms_frame_done_paces_vblank(struct kunit *test)
 	/* Re-armed: no longer parked 10 s away (it may have fired since). */
 	KUNIT_EXPECT_LE(test, ktime_to_ns(left), ktime_to_ns(period) * 5 / 4);
 
+	/* A vblank (the timer's) since that flip, and just now: not counted. */
 	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, a->fb), 0);
 	kt_vblank_set(pipeline, ktime_get());
+	drm_crtc_handle_vblank(crtc);
 	seq0 = drm_crtc_vblank_count(crtc);
 	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP,
 			   xen_drm_front_fb_to_cookie(a->fb), true);
 	KUNIT_ASSERT_TRUE(test, kt_flip_done(kd, 0));
 	KUNIT_EXPECT_EQ(test, drm_crtc_vblank_count(crtc), seq0);
+	KUNIT_EXPECT_EQ(test, pipeline->last_flip_seq, seq0);
 	/* Not counted, but the timer moves to the backend's phase all the same. */
 	left = hrtimer_get_remaining(&pipeline->vblank_timer);
 	KUNIT_EXPECT_LE(test, ktime_to_ns(left), ktime_to_ns(period) * 5 / 4);
+
+	/* Soon after, but no vblank since the last flip: a vblank of its own. */
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
+	kt_vblank_set(pipeline, ktime_get());
+	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP,
+			   xen_drm_front_fb_to_cookie(b->fb), true);
+	KUNIT_ASSERT_TRUE(test, kt_flip_done(kd, 0));
+	KUNIT_EXPECT_EQ(test, drm_crtc_vblank_count(crtc), seq0 + 1);
+	KUNIT_EXPECT_EQ(test, pipeline->last_flip_seq, seq0 + 1);
 }
 
 /* No EVT_PG_FLIP at all: the frame-done timeout sends the event. */
