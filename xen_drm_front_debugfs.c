@@ -143,12 +143,23 @@ void xen_drm_front_dbuf_untrack(struct xen_drm_front_drm_info *drm_info,
 	atomic_long_dec(&xen_drm_front_acct.dbufs);
 }
 
-#if IS_ENABLED(CONFIG_DEBUG_FS) || IS_ENABLED(CONFIG_KUNIT)
-
 static const char * const op_names[XEN_DRM_FRONT_STATS_SLOTS] = {
 	"DBUF_CREATE", "DBUF_DESTROY", "FB_ATTACH", "FB_DETACH",
 	"SET_CONFIG", "PG_FLIP", "GET_EDID", "other",
 };
+
+/**
+ * xen_drm_front_op_name() - displif's name for a request operation
+ * @op: XENDISPL_OP_*
+ *
+ * Return: the name without its XENDISPL_OP_ prefix, "other" if unknown.
+ */
+const char *xen_drm_front_op_name(u8 op)
+{
+	return op_names[op_slot(op)];
+}
+
+#if IS_ENABLED(CONFIG_DEBUG_FS) || IS_ENABLED(CONFIG_KUNIT)
 
 static const char *evtchnl_state_name(enum xen_drm_front_evtchnl_state state)
 {

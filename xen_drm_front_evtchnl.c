@@ -478,6 +478,7 @@ static int evtchnl_call(struct xen_drm_front_evtchnl *evtchnl,
 	struct xen_drm_front_info *front_info = evtchnl->front_info;
 	struct xen_displif_front_ring *ring = &evtchnl->u.req.ring;
 	ktime_t sent_at = 0;
+	bool refused = false;
 	unsigned long flags;
 	int ret;
 
@@ -535,11 +536,22 @@ static int evtchnl_call(struct xen_drm_front_evtchnl *evtchnl,
 		ret = evtchnl->u.req.resp.status;
 		if (resp)
 			*resp = evtchnl->u.req.resp;
+		refused = ret && evtchnl->state == EVTCHNL_STATE_CONNECTED;
 	}
 out_unlock:
 	xen_drm_front_stats_account(front_info, req->operation, ret, sent_at);
 	spin_unlock_irqrestore(&front_info->io_lock, flags);
 	mutex_unlock(&evtchnl->u.req.lock);
+	/*
+	 * The backend's answer, not ours: say so where a user looks, since
+	 * the caller often only sees -EINVAL from an ioctl.
+	 */
+	if (refused)
+		dev_err_ratelimited(&front_info->xb_dev->dev,
+				    "connector %u: backend refused %s (id %u): status %d\n",
+				    evtchnl->index,
+				    xen_drm_front_op_name(req->operation),
+				    req->id, ret);
 	return ret;
 }
 

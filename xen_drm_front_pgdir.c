@@ -12,11 +12,16 @@
  * The kernel's xen-front-pgdir-shbuf does the same job, but we cannot use
  * it as is: when grant references run out (a small guest grant table and a
  * few large buffers are enough) its error path ends "grant" 0 for every
- * slot it never claimed, and it grants directory pages writable even when
- * the backend only has to read them. Here directories of frontend-allocated
- * buffers are read-only for the backend, grant exhaustion is a clean
- * -ENOSPC, and pages still mapped by the backend when we let go stay
- * allocated until it unmaps them.
+ * slot it never claimed. Here grant exhaustion is a clean -ENOSPC, and
+ * pages still mapped by the backend when we let go stay allocated until it
+ * unmaps them.
+ *
+ * Every grant is writable, directory pages included, although the backend
+ * only has to read the directory of a buffer we allocated: the deployed
+ * backend (xen-troops displ_be, through libxenbe) maps every grant it is
+ * given for reading and writing, and Xen refuses a writable mapping of a
+ * read-only grant. A writable directory costs us nothing: we never read it
+ * back, so nothing the backend writes there can mislead us.
  *
  * Copyright (C) 2026 The drm_xen_front authors
  */
@@ -86,23 +91,18 @@ static int grant_all(struct xen_drm_front_pgdir *pgdir)
 	for (i = 0; i < total; i++) {
 		struct page *page;
 		int ref;
-		bool ro;
 
 		ref = gnttab_claim_grant_reference(&head);
 		if (WARN_ON(ref < 0)) {
 			ret = -ENOSPC;
 			break;
 		}
-		if (i < num_dir) {
+		if (i < num_dir)
 			page = pgdir->dir_pages[i];
-			/* The backend writes the directory only to fill it. */
-			ro = !pgdir->be_alloc;
-		} else {
+		else
 			page = pgdir->pages[i - num_dir];
-			ro = false;
-		}
 		gnttab_grant_foreign_access_ref(ref, pgdir->otherend_id,
-						xen_page_to_gfn(page), ro);
+						xen_page_to_gfn(page), 0);
 		pgdir->grefs[i] = ref;
 		pgdir->num_granted++;
 	}

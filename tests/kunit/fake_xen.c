@@ -1472,6 +1472,33 @@ void fake_be_detach(struct fake_be *be)
 	be->num_conns = 0;
 }
 
+/*
+ * libxenbe (xen-troops displ_be's library) maps every grant it is given
+ * for reading and writing, page directories included, and Xen refuses a
+ * writable mapping of a read-only grant: displ_be then answers -EINVAL.
+ * Do the same with the first directory page of DBUF_CREATE and GET_EDID.
+ */
+static bool be_dir_mappable(struct fake_be *be, const struct xendispl_req *req)
+{
+	struct fake_grant g;
+	grant_ref_t ref;
+
+	if (req->operation == XENDISPL_OP_DBUF_CREATE)
+		ref = req->op.dbuf_create.gref_directory;
+	else if (req->operation == XENDISPL_OP_GET_EDID)
+		ref = req->op.get_edid.gref_directory;
+	else
+		return true;
+	if (!fake_gnttab_get(ref, &g) || g.state != FAKE_GNT_GRANTED ||
+	    g.domid != FAKE_BACKEND_DOMID || g.readonly) {
+		kunit_info(be->test, "%s: directory grant %u cannot be mapped read-write\n",
+			   req->operation == XENDISPL_OP_GET_EDID ? "GET_EDID" : "DBUF_CREATE",
+			   ref);
+		return false;
+	}
+	return true;
+}
+
 /* DBUF_CREATE with REQ_ALLOC: fill the directory with grants of our pages. */
 static void be_alloc_buffer(struct fake_be *be, const struct xendispl_req *req)
 {
@@ -1552,6 +1579,8 @@ void fake_be_process(struct fake_be *be, unsigned int conn)
 		resp->id = req.id + be->id_delta;
 		resp->operation = be->op_override ?: req.operation;
 		resp->status = be->status[req.operation];
+		if (!resp->status && !be_dir_mappable(be, &req))
+			resp->status = -XEN_EINVAL;
 		if (req.operation == XENDISPL_OP_PG_FLIP && !resp->status)
 			shown = req.op.pg_flip.fb_cookie;
 		ring->rsp_prod_pvt++;
