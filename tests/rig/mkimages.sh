@@ -101,13 +101,15 @@ DOM0_MODS="xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc virtio_pci virti
 # domU modules for the guest root's PV disk (loaded on demand, not by guest-init)
 DOMU_EXTRA_MODS="xen-blkfront squashfs overlay"
 DOM0_BINS="xl xenstored xenconsoled xen-init-dom0 xenconsole"
+# dom0's own display (QEMU's std VGA) for displ_be runs: loaded by dom0-lib.sh display_up
+DOM0_DISPLAY_MODS="bochs"
 
 build_dom0() {
 	local inputs=() f r=$B/dom0.root
 	inputs+=(/usr/bin/busybox /usr/bin/xenstore /etc/xen/xl.conf "$RIG_DIR/lib/dom0-init"
 		"$RIG_DIR/mkimages.sh")
 	for f in $DOM0_BINS libxl-save-helper; do inputs+=("$XENBIN/$f"); done
-	inputs+=($(mod_deps $DOM0_MODS))
+	inputs+=($(mod_deps $DOM0_MODS) $(mod_deps $DOM0_DISPLAY_MODS))
 	inputs+=(/etc/xen/scripts/*)
 	if up_to_date dom0.cpio.gz "${inputs[@]}"; then return 0; fi
 	log "dom0.cpio.gz"
@@ -133,6 +135,12 @@ build_dom0() {
 	for f in $(mod_deps $DOM0_MODS); do
 		cp "$f" "$r/lib/modules/"
 		echo "$(basename "$f")" >> "$r/etc/dom0.modules"
+	done
+	mkdir -p "$r/lib/modules/display"; : > "$r/etc/dom0.display-modules"
+	for f in $(mod_deps $DOM0_DISPLAY_MODS); do
+		grep -qx "$(basename "$f")" "$r/etc/dom0.modules" && continue
+		cp "$f" "$r/lib/modules/display/"
+		echo "$(basename "$f")" >> "$r/etc/dom0.display-modules"
 	done
 	cp "$RIG_DIR/lib/dom0-init" "$r/init"; chmod 755 "$r/init"
 	echo "$KVER" > "$r/etc/kver"

@@ -1,18 +1,24 @@
 #!/bin/bash
 # Run rig scenarios: Xen + PV dom0 + a PV domU per scenario, in QEMU, judged on the host.
 #
-#   tests/rig/run.sh [--module ours|debian] [--backend real|standin] [--isolated] [-v]
+#   tests/rig/run.sh [--module ours|debian] [--backend real|displ_be|standin] [--isolated] [-v]
 #                    SCENARIO...|all
 #
 # By default all the scenarios share one boot (dom0 comes up once; each scenario gets its
 # own guest, backend and results); a scenario that did not finish there (dom0 died, QEMU
 # timed out, dom0 unhealthy) is rerun alone in a fresh boot. --isolated: one boot each.
-# "all" = the names in scenarios/ORDER.
+# "all" = the names in scenarios/ORDER (scenarios/ORDER.displ_be with --backend displ_be).
 #
-# Prints one line per scenario: "PASS <module> <scenario> (<secs>s)" or
-# "FAIL <module> <scenario>: <reason>; ... (<secs>s)" (secs: the scenario's own time in
-# dom0), and exits non-zero if any failed.
-# Results: $RIG_BUILD/results/<module>/<scenario>/ (serial.log, guest.log, be.log, be/, ...).
+# --backend: real = our test backend tests/backend/vdispl-be (fault injection, dumps);
+# displ_be = xen-troops displ_be (the deployed backend, built by mkdisplbe.sh) showing the
+# guest on dom0's own display (QEMU's std VGA, bochs-drm), judged on QEMU screendumps;
+# standin = a shell loop that walks the XenBus states only.
+#
+# Prints one line per scenario: "PASS <run> <scenario> (<secs>s)" or
+# "FAIL <run> <scenario>: <reason>; ... (<secs>s)" (secs: the scenario's own time in
+# dom0), and exits non-zero if any failed. <run> is the module, "+displ_be" appended
+# with --backend displ_be (e.g. "ours+displ_be").
+# Results: $RIG_BUILD/results/<run>/<scenario>/ (serial.log, guest.log, be.log, be/, ...).
 # Env: RIG_BUILD (default <repo>/build/rig), RIG_LOCK (the machine-wide QEMU lock),
 #      RIG_LOCK_WAIT (s, default 3600), RIG_QEMU_MEM (MiB, default 1024),
 #      RIG_DOMU_KERNEL (vmlinux.gz or vmlinux), RIG_GUEST_EXTRA / RIG_DOM0_EXTRA (trees
@@ -50,8 +56,12 @@ while [ $# -gt 0 ]; do
 done
 case $MODULE in ours|debian) ;; *) echo "run.sh: --module must be ours or debian" >&2; exit 2 ;; esac
 [ ${#scenarios[@]} -gt 0 ] || usage
+RUN=$MODULE
+[ "$BACKEND" = displ_be ] && RUN=$MODULE+displ_be
 if [ "${scenarios[0]}" = all ]; then
-	mapfile -t scenarios < <(grep -v '^#' "$RIG_DIR/scenarios/ORDER" | grep .)
+	order=$RIG_DIR/scenarios/ORDER
+	[ "$BACKEND" = displ_be ] && order=$RIG_DIR/scenarios/ORDER.displ_be
+	mapfile -t scenarios < <(grep -v '^#' "$order" | grep .)
 fi
 for s in "${scenarios[@]}"; do
 	[ -f "$RIG_DIR/scenarios/$s.sh" ] || { echo "run.sh: no scenario '$s' (tests/rig/scenarios/$s.sh)" >&2; exit 2; }
@@ -63,7 +73,11 @@ auto) if [ -x "$BACKEND_BIN" ]; then BACKEND=real; else
 	BACKEND=standin; fi ;;
 real) [ -x "$BACKEND_BIN" ] || { echo "run.sh: ERROR: $BACKEND_BIN is not built (make -C tests/backend)" >&2; exit 2; } ;;
 standin) ;;
-*) echo "run.sh: --backend must be real or standin" >&2; exit 2 ;;
+displ_be)
+	DISPL_BE=$("$RIG_DIR/mkdisplbe.sh") || {
+		for sc in "${scenarios[@]}"; do echo "FAIL $RUN $sc: displ_be not built (tests/rig/mkdisplbe.sh)"; done
+		exit 1; } ;;
+*) echo "run.sh: --backend must be real, displ_be or standin" >&2; exit 2 ;;
 esac
 
 # images (each rebuilt only when its inputs changed)
@@ -71,7 +85,7 @@ mkdir -p "$B"
 if ! "$RIG_DIR/mkimages.sh" base "$MODULE" 2> >(tee "$B/mkimages.err" >&2); then
 	sleep 0.2
 	why=$(grep ERROR "$B/mkimages.err" | tail -n1)
-	for sc in "${scenarios[@]}"; do echo "FAIL $MODULE $sc: images not built: ${why:-mkimages.sh failed}"; done
+	for sc in "${scenarios[@]}"; do echo "FAIL $RUN $sc: images not built: ${why:-mkimages.sh failed}"; done
 	exit 1
 fi
 # the guest root (mkguestroot.sh: Debian + weston), for scenarios that set GUEST_ROOT=1
@@ -109,6 +123,13 @@ make_payload() { # STAGE SCENARIO...
 	if [ "$BACKEND" = real ]; then
 		cp "$BACKEND_BIN" "$st/bin/vdispl-be"
 		ldd "$BACKEND_BIN" | awk '/=> \//{print $3}' | while read -r l; do cp -L "$l" "$st/lib/"; done
+	elif [ "$BACKEND" = displ_be ]; then
+		cp "$DISPL_BE/bin/displ_be" "$st/bin/displ_be"
+		cp "$DISPL_BE/lib/libxenbe.so" "$st/lib/"
+		LD_LIBRARY_PATH=$DISPL_BE/lib ldd "$DISPL_BE/bin/displ_be" "$DISPL_BE/lib/libxenbe.so" |
+			awk '/=> \//{print $3}' | sort -u | while read -r l; do cp -L "$l" "$st/lib/"; done
+		# not listed by ldd, needed by C++ exceptions
+		cp -L /lib/x86_64-linux-gnu/libgcc_s.so.1 "$st/lib/"
 	fi
 	tar cf "$st.tar" -C "$st" . && rm -rf "$st"
 }
@@ -134,7 +155,9 @@ expect_checksum_match() {
 }
 expect_file() { [ -s "$1" ] || jfail "missing or empty: $1"; }
 expect_guest_line() { grep -qE -- "$1" guest.log 2>/dev/null || jfail "guest.log lacks /$1/"; }
-need_real_backend() { [ "$(fact backend)" = vdispl-be ]; }
+need_real_backend() { [ "$(fact backend)" = vdispl-be ] || [ "$(fact backend)" = displ_be ]; }
+# the backend that served the scenario: vdispl-be, displ_be or standin
+backend_is() { [ "$(fact backend)" = "$1" ]; }
 fact() { sed -n "s/^$1=//p" facts.txt 2>/dev/null | tail -n1; }
 
 # complete RESULTS_DIR: dom0 finished this scenario
@@ -160,6 +183,13 @@ judge() { # SCENARIO RESULTS_DIR QEMU_RC
 	[ -z "$m" ] || jfail "dom0 dmesg: $m"
 	m=$(cat be.log be/trace.log 2>/dev/null | grep -m3 VIOLATION | tr '\n' '|')
 	[ -z "$m" ] || jfail "backend: $m"
+	# displ_be logs what it refuses at level ERR ("| ERR -"); a scenario that provokes
+	# such errors on purpose lists the expected ones in DISPL_BE_ERR_OK (an ERE)
+	if backend_is displ_be; then
+		m=$(DISPL_BE_ERR_OK=; . "$RIG_DIR/scenarios/$sc.sh" >/dev/null 2>&1; grep -E '\| ERR -' be.log |
+			{ if [ -n "$DISPL_BE_ERR_OK" ]; then grep -vE "$DISPL_BE_ERR_OK"; else cat; fi; } | head -n 3 | tr '\n' '|')
+		[ -z "$m" ] || jfail "displ_be errors: $m"
+	fi
 	if complete .; then
 		local grc
 		grc=$(fact guest_rc)
@@ -179,11 +209,25 @@ judge() { # SCENARIO RESULTS_DIR QEMU_RC
 	mapfile -t reasons < <(grep . "$r/verdict-reasons.txt")
 }
 
+# screens_to_dumps SCREENS RESULTS: dom0's screendumps (dump<N>-<head>.ppm) become
+# RESULTS/be/dump<N>/conn<head>.{png,txt}, the form of vdispl-be's dumps, so that the
+# scenarios' judges read both backends the same way
+screens_to_dumps() {
+	local f n h
+	[ -d "$1" ] || return 0
+	for f in "$1"/dump*-*.ppm; do
+		[ -f "$f" ] || continue
+		n=$(basename "$f" .ppm); h=${n#*-}; n=${n%-*}
+		"$RIG_DIR/lib/screens.py" convert "$f" "$2/be/$n" "$h" ||
+			echo "run.sh: cannot convert the screendump $f" >&2
+	done
+}
+
 # ------------------------------------------------------------------ boot
 # boot SCENARIO...: one QEMU for these scenarios; results into results/<module>/<sc>/.
 # Sets QRC (qemu's exit code) and QSECS (its wall time).
 boot() {
-	local tag=$MODULE-$$ st qt=60 sc t1 serial res
+	local tag=$MODULE-$$ st qt=60 sc t1 serial res display= mon= watchpid=
 	st=$B/run/$tag
 	for sc in "$@"; do
 		# shellcheck disable=SC1090
@@ -201,15 +245,28 @@ boot() {
 	rm -f "$st.out"; truncate -s 256M "$st.out"
 	serial=$st.serial.log
 	: > "$serial"
+	# displ_be shows the guest on dom0's display: QEMU's std VGA (bochs-drm in dom0), read
+	# back through the monitor's screendump when dom0 asks for it (lib/screens.py)
+	rm -rf "$st.screens"
+	local monarg="-monitor none"
+	if [ "$BACKEND" = displ_be ]; then
+		mon=$st.mon
+		rm -f "$mon"
+		monarg="-monitor unix:$mon,server=on,wait=off"
+		display="-device VGA,vgamem_mb=32"
+		"$RIG_DIR/lib/screens.py" watch "$serial" "$mon" "$st.screens" > "$st.screens.log" 2>&1 &
+		watchpid=$!
+	fi
 	local tailpid=
 	[ $VERBOSE = 1 ] && { tail -F "$serial" 2>/dev/null & tailpid=$!; }
-	echo "run.sh: $MODULE [$*]: waiting for $LOCK ..." >&2
+	echo "run.sh: $RUN [$*]: waiting for $LOCK ..." >&2
 	rm -f "$st.t0"
 	flock -w "$LOCK_WAIT" "$LOCK" bash -c '
 		echo "run.sh: '"$MODULE"' ['"$*"']: QEMU starts (timeout '"$qt"'s)" >&2
 		date +%s.%N > "'"$st"'.t0"
 		exec timeout -k 5 '"$qt"' qemu-system-x86_64 -machine q35 -accel tcg -cpu max,-smap -smp 2 \
-			-m '"$QMEM"' -display none -vga none -nodefaults -no-reboot -monitor none \
+			-m '"$QMEM"' -display none -vga none -nodefaults -no-reboot \
+			'"$monarg $display"' \
 			-serial file:"'"$serial"'" \
 			-kernel "'"$B"'/xen" \
 			-append "console=com1 com1=115200,8n1 dom0_mem='$((QMEM / 2))'M,max:'$((QMEM / 2))'M dom0_max_vcpus=1 loglvl=all guest_loglvl=all noreboot=false" \
@@ -221,49 +278,52 @@ boot() {
 	QRC=$?
 	t1=$(date +%s.%N)
 	[ -n "$tailpid" ] && kill "$tailpid" 2>/dev/null
+	if [ -n "$watchpid" ]; then kill "$watchpid" 2>/dev/null; wait "$watchpid" 2>/dev/null; fi
 	QSECS=0
 	[ -f "$st.t0" ] && QSECS=$(awk -v a="$(cat "$st.t0")" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')
 	if [ "$QSECS" = 0 ]; then
-		echo "run.sh: $MODULE [$*]: QEMU did not start (lock $LOCK not had within ${LOCK_WAIT}s, or qemu failed: rc $QRC)" >&2
+		echo "run.sh: $RUN [$*]: QEMU did not start (lock $LOCK not had within ${LOCK_WAIT}s, or qemu failed: rc $QRC)" >&2
 	elif [ $QRC = 124 ] || [ $QRC = 137 ]; then
-		echo "run.sh: $MODULE [$*]: QEMU killed after its ${qt}s timeout" >&2
+		echo "run.sh: $RUN [$*]: QEMU killed after its ${qt}s timeout" >&2
 	fi
-	grep -q '^RIG-DOM0-DONE' "$serial" 2>/dev/null || echo "run.sh: $MODULE [$*]: dom0 did not finish (serial log: results/$MODULE/<scenario>/serial.log)" >&2
+	grep -q '^RIG-DOM0-DONE' "$serial" 2>/dev/null || echo "run.sh: $RUN [$*]: dom0 did not finish (serial log: results/$RUN/<scenario>/serial.log)" >&2
 	res=$st.res
 	rm -rf "$res"; mkdir -p "$res"
 	tar xf "$st.out" -C "$res" 2>/dev/null
 	for sc in "$@"; do
-		R=$B/results/$MODULE/$sc
+		R=$B/results/$RUN/$sc
 		rm -rf "$R"; mkdir -p "$R"
 		[ -d "$res/$sc" ] && cp -a "$res/$sc/." "$R/"
 		[ -d "$res/_dom0" ] && cp -a "$res/_dom0" "$R/_dom0"
 		cp "$serial" "$R/serial.log"
 		echo "$QRC $QSECS $*" > "$R/qemu.txt"
+		screens_to_dumps "$st.screens/$sc" "$R"
 	done
-	rm -rf "$res" "$st.out" "$st.tar" "$st.t0" "$serial"
+	[ -f "$st.screens.log" ] && mv "$st.screens.log" "$B/results/$RUN/screens.log"
+	rm -rf "$res" "$st.out" "$st.tar" "$st.t0" "$serial" "$st.screens" "$mon"
 }
 
 # ------------------------------------------------------------------ run
 # (a function, called from the last line: editing this file while it runs is safe)
 report() { # SCENARIO QRC
-	local sc=$1 R=$B/results/$MODULE/$1 secs msg
+	local sc=$1 R=$B/results/$RUN/$1 secs msg
 	judge "$sc" "$R" "$2"
 	secs=$(awk -F= '$1=="t_begin"{b=$2} $1=="t_end"{e=$2} END{if (b != "" && e != "") printf "%.1f", e-b; else print "?"}' "$R/facts.txt" 2>/dev/null)
 	secs=${secs:-?}
 	if [ ${#reasons[@]} -eq 0 ]; then
-		echo "PASS $MODULE $sc (${secs}s)"
+		echo "PASS $RUN $sc (${secs}s)"
 		echo "PASS ${secs}" > "$R/verdict.txt"
 		return 0
 	fi
 	msg=$(printf '%s; ' "${reasons[@]}"); msg=${msg%; }
-	echo "FAIL $MODULE $sc: $msg (${secs}s)"
+	echo "FAIL $RUN $sc: $msg (${secs}s)"
 	echo "FAIL ${secs} $msg" > "$R/verdict.txt"
 	return 1
 }
 
 main() {
 	local nfail=0 sc retry=() wall=0 nboots=0
-	mkdir -p "$B/results/$MODULE" "$B/run"
+	mkdir -p "$B/results/$RUN" "$B/run"
 	if [ $ISOLATED = 1 ]; then
 		for sc in "${scenarios[@]}"; do
 			boot "$sc"; nboots=$((nboots + 1)); wall=$(awk -v a=$wall -v b=$QSECS 'BEGIN{print a+b}')
@@ -273,22 +333,22 @@ main() {
 		boot "${scenarios[@]}"; nboots=1; wall=$QSECS
 		local grc=$QRC
 		for sc in "${scenarios[@]}"; do
-			if complete "$B/results/$MODULE/$sc"; then
+			if complete "$B/results/$RUN/$sc"; then
 				report "$sc" "$grc" || nfail=$((nfail + 1))
 			else
 				retry+=("$sc")
 			fi
 		done
 		for sc in "${retry[@]}"; do
-			echo "run.sh: $MODULE $sc did not finish in the shared boot$( [ -f "$B/results/$MODULE/$sc/skipped.txt" ] && echo " ($(cat "$B/results/$MODULE/$sc/skipped.txt"))"): rerunning it alone" >&2
-			mv "$B/results/$MODULE/$sc" "$B/results/$MODULE/$sc.shared-boot" 2>/dev/null
-			rm -rf "$B/results/$MODULE/$sc.shared-boot.old"
+			echo "run.sh: $RUN $sc did not finish in the shared boot$( [ -f "$B/results/$RUN/$sc/skipped.txt" ] && echo " ($(cat "$B/results/$RUN/$sc/skipped.txt"))"): rerunning it alone" >&2
+			mv "$B/results/$RUN/$sc" "$B/results/$RUN/$sc.shared-boot" 2>/dev/null
+			rm -rf "$B/results/$RUN/$sc.shared-boot.old"
 			boot "$sc"; nboots=$((nboots + 1)); wall=$(awk -v a=$wall -v b=$QSECS 'BEGIN{print a+b}')
-			mv "$B/results/$MODULE/$sc.shared-boot" "$B/results/$MODULE/$sc/shared-boot" 2>/dev/null
+			mv "$B/results/$RUN/$sc.shared-boot" "$B/results/$RUN/$sc/shared-boot" 2>/dev/null
 			report "$sc" "$QRC" || nfail=$((nfail + 1))
 		done
 	fi
-	echo "run.sh: $MODULE: ${#scenarios[@]} scenario(s), $nfail failed, $nboots boot(s), QEMU wall time ${wall}s" >&2
+	echo "run.sh: $RUN: ${#scenarios[@]} scenario(s), $nfail failed, $nboots boot(s), QEMU wall time ${wall}s" >&2
 	return $((nfail > 0))
 }
 
