@@ -18,10 +18,17 @@ static xengntshr_handle *xgs;
 
 const struct xen_ops *xops = &real_xen_ops;
 
+/*
+ * Every grant is mapped for reading and writing, whatever the caller needs: that is
+ * what libxenbe (xen-troops displ_be, the backend deployments run) does, and Xen
+ * refuses a writable mapping of a read-only grant. Mapping read-only where we only
+ * read would hide a frontend that grants read-only what displ_be cannot map.
+ */
 static void *r_map(uint32_t domid, uint32_t count, const uint32_t *refs, bool writable)
 {
+	(void)writable;
 	return xengnttab_map_domain_grant_refs(xgt, count, domid, (uint32_t *)refs,
-					       writable ? PROT_READ | PROT_WRITE : PROT_READ);
+					       PROT_READ | PROT_WRITE);
 }
 
 static int r_unmap(void *addr, uint32_t count)
