@@ -67,8 +67,9 @@ rig: modules
 	$(MAKE) -C tests/client
 	tests/rig/run.sh --module ours all
 
-# The main job: boot the rig with our module, draw a test picture, and
-# leave the backend's view of the guest's screen in build/rig/screen.png.
+# The main job: boot the rig with our module and displ_be, draw a test
+# picture, and leave QEMU's screendump of dom0's display in
+# build/rig/screen.png. Installs what it needs.
 run: modules
 	tests/rig/demo.sh
 

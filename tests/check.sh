@@ -44,28 +44,33 @@ run_part() {
 }
 
 # The reference run: compare Debian's module's verdicts with the expectation.
+# run_reference [BACKEND]: with our test backend (default), or with displ_be
+# (expectations in tests/rig/reference-expected.displ_be).
 run_reference() {
-	local out=build/check-rig-reference.log exp=tests/rig/reference-expected
-	echo "=== rig-reference: tests/rig/run.sh --module debian all"
-	tests/rig/run.sh --module debian all 2>&1 | tee "$out"
+	local be=${1:-real} run=debian out=build/check-rig-reference.log exp=tests/rig/reference-expected
+	if [ "$be" = displ_be ]; then
+		run=debian+displ_be out=build/check-rig-reference-displ_be.log exp=tests/rig/reference-expected.displ_be
+	fi
+	echo "=== rig-reference: tests/rig/run.sh --module debian --backend $be all"
+	tests/rig/run.sh --module debian --backend "$be" all 2>&1 | tee "$out"
 	local line verdict scen expected
 	while IFS= read -r line; do
-		[[ $line =~ ^(PASS|FAIL)\ debian\ ([A-Za-z0-9_.-]+) ]] || continue
+		[[ $line =~ ^(PASS|FAIL)\ ${run//+/\\+}\ ([A-Za-z0-9_.-]+) ]] || continue
 		verdict=${BASH_REMATCH[1]}
 		scen=${BASH_REMATCH[2]}
 		expected=$(awk -v s="$scen" '$1 == s { print $2 }' "$exp" 2>/dev/null)
 		expected=${expected:-pass}
 		if [ "$verdict" = PASS ] && [ "$expected" = pass ]; then
-			note "PASS reference $scen"
+			note "PASS reference $run $scen"
 			passed=$((passed + 1))
 		elif [ "$expected" = any ]; then
-			note "PASS reference $scen (REF-RECORDED: Debian's module gave $verdict; not characterized yet)"
+			note "PASS reference $run $scen (REF-RECORDED: Debian's module gave $verdict; not characterized yet)"
 			passed=$((passed + 1))
 		elif [ "$verdict" = FAIL ] && [ "$expected" = fail ]; then
-			note "PASS reference $scen (REF-KNOWN: Debian's module fails it, as expected: $(awk -v s="$scen" '$1 == s { $1 = $2 = ""; print }' "$exp" | sed 's/^ *//'))"
+			note "PASS reference $run $scen (REF-KNOWN: Debian's module fails it, as expected: $(awk -v s="$scen" '$1 == s { $1 = $2 = ""; print }' "$exp" | sed 's/^ *//'))"
 			passed=$((passed + 1))
 		else
-			note "FAIL reference $scen: Debian's module gave $verdict, expected $expected"
+			note "FAIL reference $run $scen: Debian's module gave $verdict, expected $expected"
 			failed=$((failed + 1))
 		fi
 	done <"$out"
@@ -79,7 +84,7 @@ run_part dkms tests/dkms.sh
 run_part kunit tests/kunit/run.sh
 rig_ok=1
 for what in "drm_xen_front.ko:make -s modules" "vdispl-be:make -s -C tests/backend" \
-	    "rig-clients:make -s -C tests/client"; do
+	    "rig-clients:make -s -C tests/client" "displ_be:tests/rig/mkdisplbe.sh"; do
 	if ${what#*:} >build/check-build.log 2>&1; then
 		note "PASS build ${what%%:*}"
 		passed=$((passed + 1))
@@ -93,7 +98,11 @@ done
 run_part backend-selftest make -s -C tests/backend check
 if [ $rig_ok = 1 ]; then
 	run_part rig tests/rig/run.sh --module ours all
-	[ "${CHECK_SKIP_REFERENCE:-0}" = 1 ] || run_reference
+	run_part rig-displ_be tests/rig/run.sh --module ours --backend displ_be all
+	if [ "${CHECK_SKIP_REFERENCE:-0}" != 1 ]; then
+		run_reference
+		run_reference displ_be
+	fi
 fi
 
 echo

@@ -235,11 +235,23 @@ EOF
 	fi
 	cp /tmp/$GUEST.cfg $SOUT/$GUEST.cfg
 	say "xl create ($VDISPL)"
-	if ! timeout 60 xl create /tmp/$GUEST.cfg > $SOUT/xl-create.log 2>&1; then
+	# BE_XS_NODES (a scenario's choice): "KEY=VALUE ..." written into the backend's
+	# vdispl directory before the guest runs (created paused), e.g. versions=1,2 for a
+	# backend that writes none (displ_be)
+	if ! timeout 60 xl create ${BE_XS_NODES:+-p} /tmp/$GUEST.cfg > $SOUT/xl-create.log 2>&1; then
 		fail "xl create failed: $(tail -n 3 $SOUT/xl-create.log | tr '\n' '|')"
 		return 1
 	fi
 	DOMID=$(xl domid $GUEST 2>/dev/null)
+	if [ -n "${BE_XS_NODES:-}" ]; then
+		local kv
+		for kv in $BE_XS_NODES; do
+			xenstore-write /local/domain/0/backend/vdispl/$DOMID/0/${kv%%=*} "${kv#*=}" ||
+				fail "cannot write backend node ${kv%%=*}"
+		done
+		say "backend nodes written: $BE_XS_NODES; unpausing"
+		xl unpause $GUEST || { fail "xl unpause failed"; return 1; }
+	fi
 	fact domid=$DOMID
 	say "guest created: domid $DOMID"
 	xenstore-write /local/domain/$DOMID/data/rig/ack 0

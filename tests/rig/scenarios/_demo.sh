@@ -1,6 +1,7 @@
 # _demo (not part of "all"): the README's first command. Our module draws the demo test
-# picture (white frame, colour bars, a big checker) and the backend's screenshot becomes
-# build/rig/screen.png (demo.sh copies it).
+# picture (white frame, colour bars, a big checker); demo.sh runs it with displ_be, and
+# QEMU's screendump of dom0's display (identical to the client's picture, checksum for
+# checksum) becomes build/rig/screen.png.
 VDISPL='backend=0,be-alloc=0,connectors=id0:1024x768'
 BE_ARGS=''
 TIMEOUT=60
@@ -10,7 +11,7 @@ guest() {
 	dump_client --conn 0 --expect-mode 1024x768 --pattern demo --flips 2
 }
 judge_scenario() {
-	need_real_backend || { jfail "needs the real backend (tests/backend/vdispl-be)"; return; }
+	need_real_backend || { jfail "needs a real backend (vdispl-be or displ_be)"; return; }
 	expect_checksum_match 0 be/dump1
 	expect_file be/dump1/conn0.png
 }

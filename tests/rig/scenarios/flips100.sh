@@ -10,6 +10,6 @@ guest() {
 }
 judge_scenario() {
 	expect_guest_line 'CLIENT conn=0 flips=100 events=100 '
-	need_real_backend || { jfail "needs the real backend (tests/backend/vdispl-be)"; return; }
+	need_real_backend || { jfail "needs a real backend (vdispl-be or displ_be)"; return; }
 	expect_checksum_match 0 be/dump1
 }

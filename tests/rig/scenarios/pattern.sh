@@ -9,7 +9,7 @@ guest() {
 	dump_client --conn 0 --expect-mode 1024x768 --pattern bars --flips 1
 }
 judge_scenario() {
-	need_real_backend || { jfail "needs the real backend (tests/backend/vdispl-be)"; return; }
+	need_real_backend || { jfail "needs a real backend (vdispl-be or displ_be)"; return; }
 	expect_checksum_match 0 be/dump1
 	expect_file be/dump1/conn0.png
 }
