@@ -279,11 +279,20 @@ int xen_drm_front_cfg_read(struct xen_drm_front_info *front_info,
 	if (i == XEN_DRM_FRONT_MAX_CONNECTORS) {
 		struct xen_drm_front_cfg_connector extra = {};
 
-		if (read_connector(xb_dev, i, &extra) != -ENOENT)
-			dev_warn(&xb_dev->dev, "more than %d connectors configured, using the first %d\n",
-				 XEN_DRM_FRONT_MAX_CONNECTORS,
-				 XEN_DRM_FRONT_MAX_CONNECTORS);
+		/*
+		 * The backend serves every connector the toolstack wrote and
+		 * would wait for the rings of those we cannot drive (displ_be
+		 * then gives up on the whole device): refuse it, clearly.
+		 */
+		ret = read_connector(xb_dev, i, &extra);
 		kfree(extra.unique_id);
+		if (ret != -ENOENT) {
+			dev_err(&xb_dev->dev, "%s/%u: more than %d connectors configured, at most %d supported\n",
+				xb_dev->nodename, i, XEN_DRM_FRONT_MAX_CONNECTORS,
+				XEN_DRM_FRONT_MAX_CONNECTORS);
+			ret = -E2BIG;
+			goto fail;
+		}
 	}
 
 	for (i = 0; i < cfg->num_connectors; i++)

@@ -1580,7 +1580,7 @@ void fake_be_process(struct fake_be *be, unsigned int conn)
 		resp->operation = be->op_override ?: req.operation;
 		resp->status = be->status[req.operation];
 		if (!resp->status && !be_dir_mappable(be, &req))
-			resp->status = -XEN_EINVAL;
+			resp->status = -EINVAL;
 		if (req.operation == XENDISPL_OP_PG_FLIP && !resp->status)
 			shown = req.op.pg_flip.fb_cookie;
 		ring->rsp_prod_pvt++;

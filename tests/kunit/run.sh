@@ -18,7 +18,7 @@ top=$PWD
 
 KSRC=$top/build/linux
 OUT=${KUNIT_BUILD_DIR:-$top/build/kunit}
-LOCK=/tmp/drm_xen_front.cpu.lock
+LOCK=${RIG_LOCK:-/tmp/drm_xen_front.cpu.lock}
 JSON=$OUT/results.json
 LOG=$OUT/kunit-run.log
 
