@@ -269,7 +269,7 @@ boot() {
 			'"$monarg $display"' \
 			-serial file:"'"$serial"'" \
 			-kernel "'"$B"'/xen" \
-			-append "console=com1 com1=115200,8n1 dom0_mem='$((QMEM / 2))'M,max:'$((QMEM / 2))'M dom0_max_vcpus=1 loglvl=all guest_loglvl=all noreboot=false" \
+			-append "console=com1 com1=115200,8n1 dom0_mem='$((QMEM / 2))'M,max:'$((QMEM / 2))'M dom0_max_vcpus=1 loglvl=all guest_loglvl=all conring_size=256k noreboot=false" \
 			-initrd "'"$B"'/vmlinux console=hvc0 earlyprintk=xen loglevel=4,'"$B"'/dom0.cpio.gz" \
 			-drive file="'"$st"'.tar",format=raw,if=none,id=pl,readonly=on \
 			-device virtio-blk-pci,drive=pl,serial=rigpayload \

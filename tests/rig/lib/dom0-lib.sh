@@ -226,7 +226,7 @@ memory = ${GUEST_MEM:-256}
 vcpus = ${GUEST_VCPUS:-1}
 kernel = "/payload/${DOMU_KERNEL:-vmlinux.gz}"
 ramdisk = "/payload/domU.cpio.gz"
-extra = "console=hvc0 loglevel=7 rig.scenario=$SCENARIO ${GUEST_CMDLINE:-}"
+extra = "console=hvc0 loglevel=7 rig.scenario=$SCENARIO rig.backend=${RIG_BACKEND:-real} ${GUEST_CMDLINE:-}"
 vdispl = [ '$(vdispl_cfg)' ]
 on_crash = "destroy"
 EOF
