@@ -51,7 +51,7 @@ module_param_named(fbdev, xen_drm_front_fbdev, bool, 0444);
 MODULE_PARM_DESC(fbdev,
 		 "Emulate fbdev, so the console shows on the display (default true)");
 
-/* How long remove() waits for the backend to acknowledge Closing. */
+/* How long remove() waits for the backend to close. */
 #define XEN_DRM_FRONT_CLOSE_TIMEOUT_MS	3000
 
 /*
@@ -735,7 +735,15 @@ out:
 	return 0;
 }
 
-static void wait_backend_closing(struct xenbus_device *xb_dev)
+/*
+ * Wait until the backend is done with our grants. A backend acknowledges
+ * Closing at once, then unmaps our rings and buffers and goes Closed (or,
+ * ready for the next frontend, InitWait). A buffer freed while it still
+ * maps it ends its grants only later, a few a second (the grant table's
+ * deferred list): unbinding the device a few times in a row would then
+ * run out of grant references.
+ */
+static void wait_backend_closed(struct xenbus_device *xb_dev)
 {
 	unsigned long end = jiffies +
 		msecs_to_jiffies(XEN_DRM_FRONT_CLOSE_TIMEOUT_MS);
@@ -743,13 +751,14 @@ static void wait_backend_closing(struct xenbus_device *xb_dev)
 
 	do {
 		state = xenbus_read_driver_state(xb_dev->otherend);
-		if (state == XenbusStateClosing || state == XenbusStateClosed ||
-		    state == XenbusStateUnknown || state == XenbusStateInitWait)
+		if (state == XenbusStateClosed || state == XenbusStateUnknown ||
+		    state == XenbusStateInitWait)
 			return;
 		msleep(20);
 	} while (time_before(jiffies, end));
-	dev_warn(&xb_dev->dev, "backend did not acknowledge closing (state %s)\n",
-		 xenbus_strstate(state));
+	if (state != XenbusStateClosing)
+		dev_warn(&xb_dev->dev, "backend did not acknowledge closing (state %s)\n",
+			 xenbus_strstate(state));
 }
 
 static void xen_drv_remove(struct xenbus_device *xb_dev)
@@ -761,7 +770,7 @@ static void xen_drv_remove(struct xenbus_device *xb_dev)
 	xenbus_switch_state(xb_dev, XenbusStateClosing);
 	mutex_unlock(&front_info->lock);
 
-	wait_backend_closing(xb_dev);
+	wait_backend_closed(xb_dev);
 
 	/*
 	 * Unplugs first, then detaches the DRM device kept open by users,
