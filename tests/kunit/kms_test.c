@@ -861,6 +861,38 @@ static void kms_remove_with_flip_in_flight(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, drm_info->front_info);
 }
 
+/*
+ * The same with a backend that is gone (killed: it neither answers nor
+ * acknowledges Closing): remove() waits its 3 s while the flip's request
+ * times out, in either order.
+ */
+static void kms_remove_backend_gone_with_flip(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+	struct drm_crtc *crtc = &kt_pipeline(kd, 0)->pipe.crtc;
+	struct drm_device *drm = kd->drm;
+	struct drm_crtc_commit *commit;
+
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	kd->be.drop[XENDISPL_OP_PG_FLIP] = true;
+	kd->be_acks_closing = false;
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
+	commit = drm_crtc_commit_get(crtc->state->commit);
+
+	kt_client_unlist(kd);
+	xen_drm_front_xenbus_driver.remove(&kd->fdev->xb);
+	kd->removed = true;
+	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&commit->cleanup_done,
+							    10 * HZ) > 0);
+	KUNIT_EXPECT_TRUE(test, completion_done(&commit->flip_done));
+	drm_crtc_commit_put(commit);
+	KUNIT_EXPECT_TRUE(test, drm_dev_is_unplugged(drm));
+	KUNIT_EXPECT_EQ(test, kd->fdev->frontend_closed, 1);
+	KUNIT_EXPECT_NULL(test, kd->front_info->drm_info);
+}
+
 struct kms_dirty_work {
 	struct work_struct work;
 	struct drm_framebuffer *fb;
@@ -1080,6 +1112,7 @@ static struct kunit_case kms_cases[] = {
 	KUNIT_CASE(kms_disconnect_releases_flip),
 	KUNIT_CASE(kms_remove_with_flip_in_flight),
 	KUNIT_CASE(kms_remove_with_dirtyfb_in_flight),
+	KUNIT_CASE(kms_remove_backend_gone_with_flip),
 	{}
 };
 
