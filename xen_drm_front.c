@@ -51,7 +51,7 @@ module_param_named(fbdev, xen_drm_front_fbdev, bool, 0444);
 MODULE_PARM_DESC(fbdev,
 		 "Emulate fbdev, so the console shows on the display (default true)");
 
-/* How long remove() waits for the backend to acknowledge Closing. */
+/* How long remove() waits for the backend to close. */
 #define XEN_DRM_FRONT_CLOSE_TIMEOUT_MS	3000
 
 /*
@@ -426,6 +426,12 @@ static void front_cfg_free(struct xen_drm_front_info *front_info)
 /*
  * Called with front_info->lock held. Unplugs the DRM device (if any), then
  * tears the rings down. Returns true if a DRM device still has users.
+ *
+ * While the xenbus device is being removed, the DRM device (kept by its
+ * users) also loses its way back to us; only once it is unplugged: a
+ * commit, a buffer's creation or release runs within drm_dev_enter() and
+ * may use front_info until its drm_dev_exit(), and drm_dev_unplug() waits
+ * for that.
  */
 static bool backend_disconnect(struct xen_drm_front_info *front_info)
 {
@@ -438,11 +444,23 @@ static bool backend_disconnect(struct xen_drm_front_info *front_info)
 	/* Release anyone waiting for the backend before unplug waits on them. */
 	xen_drm_front_evtchnl_set_state(front_info, EVTCHNL_STATE_DISCONNECTED);
 	if (drm) {
+		/* Also unregisters the fbdev client: the console lets go. */
 		drm_dev_unplug(drm);
 		xen_drm_front_kms_fini(drm_info);
 	}
 	xen_drm_front_evtchnl_free_all(front_info);
 	front_cfg_free(front_info);
+	if (front_info->removing) {
+		/*
+		 * Under the release lock: an already unplugged device may be
+		 * released by its last user right now.
+		 */
+		mutex_lock(&xen_drm_front_release_lock);
+		if (front_info->drm_info)
+			front_info->drm_info->front_info = NULL;
+		front_info->drm_info = NULL;
+		mutex_unlock(&xen_drm_front_release_lock);
+	}
 	if (!drm)
 		return false;
 	/* Users keep the device until they close it; then we reconnect. */
@@ -717,7 +735,15 @@ out:
 	return 0;
 }
 
-static void wait_backend_closing(struct xenbus_device *xb_dev)
+/*
+ * Wait until the backend is done with our grants. A backend acknowledges
+ * Closing at once, then unmaps our rings and buffers and goes Closed (or,
+ * ready for the next frontend, InitWait). A buffer freed while it still
+ * maps it ends its grants only later, a few a second (the grant table's
+ * deferred list): unbinding the device a few times in a row would then
+ * run out of grant references.
+ */
+static void wait_backend_closed(struct xenbus_device *xb_dev)
 {
 	unsigned long end = jiffies +
 		msecs_to_jiffies(XEN_DRM_FRONT_CLOSE_TIMEOUT_MS);
@@ -725,13 +751,14 @@ static void wait_backend_closing(struct xenbus_device *xb_dev)
 
 	do {
 		state = xenbus_read_driver_state(xb_dev->otherend);
-		if (state == XenbusStateClosing || state == XenbusStateClosed ||
-		    state == XenbusStateUnknown || state == XenbusStateInitWait)
+		if (state == XenbusStateClosed || state == XenbusStateUnknown ||
+		    state == XenbusStateInitWait)
 			return;
 		msleep(20);
 	} while (time_before(jiffies, end));
-	dev_warn(&xb_dev->dev, "backend did not acknowledge closing (state %s)\n",
-		 xenbus_strstate(state));
+	if (state != XenbusStateClosing)
+		dev_warn(&xb_dev->dev, "backend did not acknowledge closing (state %s)\n",
+			 xenbus_strstate(state));
 }
 
 static void xen_drv_remove(struct xenbus_device *xb_dev)
@@ -743,16 +770,14 @@ static void xen_drv_remove(struct xenbus_device *xb_dev)
 	xenbus_switch_state(xb_dev, XenbusStateClosing);
 	mutex_unlock(&front_info->lock);
 
-	wait_backend_closing(xb_dev);
+	wait_backend_closed(xb_dev);
 
+	/*
+	 * Unplugs first, then detaches the DRM device kept open by users,
+	 * which then never calls back into us.
+	 */
 	mutex_lock(&front_info->lock);
-	mutex_lock(&xen_drm_front_release_lock);
-	/* A DRM device kept open by users must not call back into us. */
-	if (front_info->drm_info)
-		front_info->drm_info->front_info = NULL;
-	mutex_unlock(&xen_drm_front_release_lock);
 	backend_disconnect(front_info);
-	front_info->drm_info = NULL;
 	mutex_unlock(&front_info->lock);
 
 	cancel_work_sync(&front_info->reconnect_work);

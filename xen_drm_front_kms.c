@@ -529,6 +529,7 @@ static void display_update(struct drm_simple_display_pipe *pipe,
 	struct drm_crtc *crtc = &pipe->crtc;
 	struct drm_plane_state *plane_state = pipe->plane.state;
 	struct drm_pending_vblank_event *event;
+	struct xen_drm_front_info *front_info;
 	unsigned long flags;
 	u64 cookie;
 	int ret, idx;
@@ -578,9 +579,10 @@ static void display_update(struct drm_simple_display_pipe *pipe,
 	}
 
 	xen_drm_front_gem_flush(plane_state->fb->obj[0]);
-	ret = xen_drm_front_page_flip(dev_front_info(crtc->dev),
-				      pipeline->index, cookie);
-	if (ret == -EIO && READ_ONCE(dev_front_info(crtc->dev)->resuming)) {
+	/* Within drm_dev_enter(): remove() detaches us only after unplug. */
+	front_info = dev_front_info(crtc->dev);
+	ret = xen_drm_front_page_flip(front_info, pipeline->index, cookie);
+	if (ret == -EIO && READ_ONCE(front_info->resuming)) {
 		/*
 		 * Restored, and the new backend is not there yet: the flip
 		 * completes when the display is shown again (see

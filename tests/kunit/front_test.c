@@ -371,6 +371,38 @@ static void sm_remove_backend_silent(struct kunit *test)
 		      XenbusStateClosed);
 }
 
+/*
+ * A backend at Closing may still map our buffers: remove() waits for it to
+ * be done (Closed or InitWait) before it frees them, up to its timeout.
+ */
+static void sm_remove_waits_for_backend_closed(struct kunit *test)
+{
+	struct kt_dev *kd = sm_up(test, 1);
+	ktime_t start;
+
+	kd->be_stays_closing = true;
+	start = ktime_get();
+	xen_drm_front_xenbus_driver.remove(&kd->fdev->xb);
+	kd->removed = true;
+	KUNIT_EXPECT_GE(test, ktime_ms_delta(ktime_get(), start), 2900);
+	expect_states(test, kd->fdev, 4, XenbusStateInitialised,
+		      XenbusStateConnected, XenbusStateClosing,
+		      XenbusStateClosed);
+}
+
+/* A backend that goes Closed at once costs remove() no wait. */
+static void sm_remove_backend_closed_fast(struct kunit *test)
+{
+	struct kt_dev *kd = sm_up(test, 1);
+	ktime_t start;
+
+	start = ktime_get();
+	xen_drm_front_xenbus_driver.remove(&kd->fdev->xb);
+	kd->removed = true;
+	KUNIT_EXPECT_LT(test, ktime_ms_delta(ktime_get(), start), 1000);
+	KUNIT_EXPECT_EQ(test, kd->fdev->frontend_closed, 1);
+}
+
 /* Removal while waiting for the last user of the old device. */
 static void sm_remove_while_reconfiguring(struct kunit *test)
 {
@@ -420,6 +452,8 @@ static struct kunit_case front_cases[] = {
 	KUNIT_CASE(sm_backend_gone_before_connected),
 	KUNIT_CASE(sm_remove_connected),
 	KUNIT_CASE(sm_remove_backend_silent),
+	KUNIT_CASE(sm_remove_waits_for_backend_closed),
+	KUNIT_CASE(sm_remove_backend_closed_fast),
 	KUNIT_CASE(sm_remove_while_reconfiguring),
 	{}
 };

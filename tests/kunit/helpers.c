@@ -45,8 +45,12 @@ static void kt_on_switch(struct fake_xb_dev *fdev, enum xenbus_state state)
 {
 	struct kt_dev *kd = fdev->priv;
 
-	if (state == XenbusStateClosing && kd->be_acks_closing)
-		fake_xb_set_backend_state(fdev, XenbusStateClosing);
+	if (state != XenbusStateClosing || !kd->be_acks_closing)
+		return;
+	/* Like libxenbe: Closing, release everything, Closed. */
+	fake_xb_set_backend_state(fdev, XenbusStateClosing);
+	if (!kd->be_stays_closing)
+		fake_xb_set_backend_state(fdev, XenbusStateClosed);
 }
 
 int kt_dev_probe(struct kunit *test, struct kt_dev *kd,

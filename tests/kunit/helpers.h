@@ -36,8 +36,10 @@ struct kt_dev {
 	bool client_open;
 	bool client_listed;
 	atomic_t hotplugs;
-	/* The backend acknowledges the frontend's Closing. */
+	/* The backend acknowledges the frontend's Closing... */
 	bool be_acks_closing;
+	/* ...but does not go on to Closed. */
+	bool be_stays_closing;
 	bool removed;
 };
 

@@ -819,6 +819,137 @@ static void kms_disconnect_releases_flip(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kd->fdev->xb.state, XenbusStateInitialising);
 }
 
+/*
+ * remove() (unbinding the device) while a flip waits for the backend's
+ * answer, which never comes: the backend closed its rings (issue #16). The
+ * flip is released with an error by the teardown, and what the failed flip
+ * looks at must still be there: remove() detaches the DRM device from us
+ * only after unplugging it.
+ */
+static void kms_remove_with_flip_in_flight(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+	struct drm_crtc *crtc = &kt_pipeline(kd, 0)->pipe.crtc;
+	struct xen_drm_front_drm_info *drm_info = kd->front_info->drm_info;
+	struct drm_device *drm = kd->drm;
+	struct drm_crtc_commit *commit;
+	ktime_t start;
+
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	kd->be.drop[XENDISPL_OP_PG_FLIP] = true;
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
+	KUNIT_ASSERT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 1);
+	commit = drm_crtc_commit_get(crtc->state->commit);
+	KUNIT_EXPECT_FALSE(test, completion_done(&commit->flip_done));
+
+	/* Like a user space file: open across the removal. */
+	kt_client_unlist(kd);
+	start = ktime_get();
+	xen_drm_front_xenbus_driver.remove(&kd->fdev->xb);
+	kd->removed = true;
+	/* Released by the teardown, not by the request's timeout (3 s). */
+	KUNIT_EXPECT_LT(test, ktime_ms_delta(ktime_get(), start), 2500);
+	KUNIT_EXPECT_TRUE(test, completion_done(&commit->flip_done));
+	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&commit->cleanup_done,
+							    10 * HZ) > 0);
+	drm_crtc_commit_put(commit);
+	KUNIT_EXPECT_TRUE(test, drm_dev_is_unplugged(drm));
+	KUNIT_EXPECT_EQ(test, kd->fdev->frontend_closed, 1);
+	/* Detached both ways: the device's last user will not call us. */
+	KUNIT_EXPECT_NULL(test, kd->front_info->drm_info);
+	KUNIT_EXPECT_NULL(test, drm_info->front_info);
+}
+
+/*
+ * The same with a backend that is gone (killed: it neither answers nor
+ * acknowledges Closing): remove() waits its 3 s while the flip's request
+ * times out, in either order.
+ */
+static void kms_remove_backend_gone_with_flip(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+	struct drm_crtc *crtc = &kt_pipeline(kd, 0)->pipe.crtc;
+	struct drm_device *drm = kd->drm;
+	struct drm_crtc_commit *commit;
+
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	kd->be.drop[XENDISPL_OP_PG_FLIP] = true;
+	kd->be_acks_closing = false;
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
+	commit = drm_crtc_commit_get(crtc->state->commit);
+
+	kt_client_unlist(kd);
+	xen_drm_front_xenbus_driver.remove(&kd->fdev->xb);
+	kd->removed = true;
+	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&commit->cleanup_done,
+							    10 * HZ) > 0);
+	KUNIT_EXPECT_TRUE(test, completion_done(&commit->flip_done));
+	drm_crtc_commit_put(commit);
+	KUNIT_EXPECT_TRUE(test, drm_dev_is_unplugged(drm));
+	KUNIT_EXPECT_EQ(test, kd->fdev->frontend_closed, 1);
+	KUNIT_EXPECT_NULL(test, kd->front_info->drm_info);
+}
+
+struct kms_dirty_work {
+	struct work_struct work;
+	struct drm_framebuffer *fb;
+	struct drm_file *file;
+	int ret;
+};
+
+static void kms_dirty_fn(struct work_struct *work)
+{
+	struct kms_dirty_work *dw = container_of(work, struct kms_dirty_work,
+						 work);
+	struct drm_clip_rect clip = { .x1 = 0, .y1 = 0, .x2 = 16, .y2 = 16 };
+
+	dw->ret = dw->fb->funcs->dirty(dw->fb, dw->file, 0, 0, &clip, 1);
+}
+
+/*
+ * The same with the console's path: fbdev's damage worker turns DIRTYFB
+ * into a blocking commit, which waits in display_update() for the flip's
+ * answer while the device is removed.
+ */
+static void kms_remove_with_dirtyfb_in_flight(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct drm_device *drm = kd->drm;
+	struct kms_dirty_work *dw;
+	unsigned long end;
+
+	dw = kunit_kzalloc(test, sizeof(*dw), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dw);
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	kd->be.drop[XENDISPL_OP_PG_FLIP] = true;
+	INIT_WORK(&dw->work, kms_dirty_fn);
+	dw->fb = a->fb;
+	dw->file = kd->client.file;
+	dw->ret = 1;
+	schedule_work(&dw->work);
+	end = jiffies + 2 * HZ;
+	while (!fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP) &&
+	       time_before(jiffies, end))
+		usleep_range(1000, 2000);
+	KUNIT_ASSERT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 1);
+	KUNIT_EXPECT_FALSE(test, work_pending(&dw->work));
+
+	kt_client_unlist(kd);
+	xen_drm_front_xenbus_driver.remove(&kd->fdev->xb);
+	kd->removed = true;
+	flush_work(&dw->work);
+	/* The commit went through; the backend's failure is reported apart. */
+	KUNIT_EXPECT_EQ(test, dw->ret, 0);
+	KUNIT_EXPECT_TRUE(test, drm_dev_is_unplugged(drm));
+	KUNIT_EXPECT_EQ(test, kd->fdev->frontend_closed, 1);
+	KUNIT_EXPECT_NULL(test, kd->front_info->drm_info);
+}
+
 /* Save + restore: the backend forgets us, xenbus calls resume(). */
 static void kms_restore_begin(struct kunit *test, struct kt_dev *kd)
 {
@@ -980,6 +1111,9 @@ static struct kunit_case kms_cases[] = {
 	KUNIT_CASE(kms_restore_other_config),
 	KUNIT_CASE(kms_resume_backend_kept),
 	KUNIT_CASE(kms_disconnect_releases_flip),
+	KUNIT_CASE(kms_remove_with_flip_in_flight),
+	KUNIT_CASE(kms_remove_with_dirtyfb_in_flight),
+	KUNIT_CASE(kms_remove_backend_gone_with_flip),
 	{}
 };
 
