@@ -1,22 +1,26 @@
 #!/bin/bash
-# Run rig scenarios: Xen + PV dom0 + a PV domU per scenario, in QEMU, judged on the host.
+# Run rig scenarios: Xen + PV dom0 + a domU per scenario, in QEMU, judged on the host.
 #
-#   tests/rig/run.sh [--module ours|debian] [--backend real|standin] [--isolated] [-v]
-#                    SCENARIO...|all
+#   tests/rig/run.sh [--module ours|debian] [--guest pv|pvh] [--backend real|standin]
+#                    [--isolated] [-v] SCENARIO...|all
 #
 # By default all the scenarios share one boot (dom0 comes up once; each scenario gets its
 # own guest, backend and results); a scenario that did not finish there (dom0 died, QEMU
 # timed out, dom0 unhealthy) is rerun alone in a fresh boot. --isolated: one boot each.
 # "all" = the names in scenarios/ORDER.
 #
-# Prints one line per scenario: "PASS <module> <scenario> (<secs>s)" or
-# "FAIL <module> <scenario>: <reason>; ... (<secs>s)" (secs: the scenario's own time in
-# dom0), and exits non-zero if any failed.
-# Results: $RIG_BUILD/results/<module>/<scenario>/ (serial.log, guest.log, be.log, be/, ...).
+# --guest: the domU type, pv (default) or pvh (xl type "pvh", uncompressed kernel, the
+# CPUID trims TCG needs).
+# Prints one line per scenario: "PASS <label> <scenario> (<secs>s)" or
+# "FAIL <label> <scenario>: <reason>; ... (<secs>s)" (label: the module, "ours" or
+# "debian", for a PV guest; "ours/pvh", "debian/pvh" for a PVH guest; secs: the scenario's
+# own time in dom0), and exits non-zero if any failed.
+# Results: $RIG_BUILD/results/<module>[-pvh]/<scenario>/ (serial.log, guest.log, be/, ...).
 # Env: RIG_BUILD (default <repo>/build/rig), RIG_LOCK (the machine-wide QEMU lock),
 #      RIG_LOCK_WAIT (s, default 3600), RIG_QEMU_MEM (MiB, default 1024),
-#      RIG_DOMU_KERNEL (vmlinux.gz or vmlinux), RIG_GUEST_EXTRA / RIG_DOM0_EXTRA (trees
-#      added to the guest's per-run cpio at / and to dom0's payload at /payload).
+#      RIG_DOMU_KERNEL (vmlinux.gz or vmlinux; default vmlinux.gz for PV, vmlinux for
+#      PVH), RIG_GUEST_EXTRA / RIG_DOM0_EXTRA (trees added to the guest's per-run cpio at /
+#      and to dom0's payload at /payload).
 set -uo pipefail
 
 RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,18 +31,19 @@ LOCK=${RIG_LOCK:-/tmp/drm_xen_front.cpu.lock}
 LOCK_WAIT=${RIG_LOCK_WAIT:-3600}
 QMEM=${RIG_QEMU_MEM:-1024}
 BACKEND_BIN=${VDISPL_BE:-$REPO/tests/backend/vdispl-be}
-DOMU_KERNEL=${RIG_DOMU_KERNEL:-vmlinux.gz}   # or vmlinux (uncompressed)
-
 MODULE=ours
+GUEST_TYPE=pv
 BACKEND=auto
 VERBOSE=0
 ISOLATED=0
 scenarios=()
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--module) MODULE=$2; shift 2 ;;
 	--module=*) MODULE=${1#*=}; shift ;;
+	--guest) GUEST_TYPE=$2; shift 2 ;;
+	--guest=*) GUEST_TYPE=${1#*=}; shift ;;
 	--backend) BACKEND=$2; shift 2 ;;
 	--backend=*) BACKEND=${1#*=}; shift ;;
 	--isolated) ISOLATED=1; shift ;;
@@ -49,6 +54,16 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case $MODULE in ours|debian) ;; *) echo "run.sh: --module must be ours or debian" >&2; exit 2 ;; esac
+# LABEL names module and guest type in verdict lines; RES_NAME is the results directory
+case $GUEST_TYPE in
+pv) LABEL=$MODULE RES_NAME=$MODULE ;;
+pvh) LABEL=$MODULE/pvh RES_NAME=$MODULE-pvh ;;
+*) echo "run.sh: --guest must be pv or pvh" >&2; exit 2 ;;
+esac
+# the domU kernel: PV boots the gzip'd ELF, PVH the uncompressed vmlinux (README)
+DOMU_KERNEL=vmlinux.gz
+[ $GUEST_TYPE = pvh ] && DOMU_KERNEL=vmlinux
+DOMU_KERNEL=${RIG_DOMU_KERNEL:-$DOMU_KERNEL}
 [ ${#scenarios[@]} -gt 0 ] || usage
 if [ "${scenarios[0]}" = all ]; then
 	mapfile -t scenarios < <(grep -v '^#' "$RIG_DIR/scenarios/ORDER" | grep .)
@@ -71,7 +86,7 @@ mkdir -p "$B"
 if ! "$RIG_DIR/mkimages.sh" base "$MODULE" 2> >(tee "$B/mkimages.err" >&2); then
 	sleep 0.2
 	why=$(grep ERROR "$B/mkimages.err" | tail -n1)
-	for sc in "${scenarios[@]}"; do echo "FAIL $MODULE $sc: images not built: ${why:-mkimages.sh failed}"; done
+	for sc in "${scenarios[@]}"; do echo "FAIL $LABEL $sc: images not built: ${why:-mkimages.sh failed}"; done
 	exit 1
 fi
 # the guest root (mkguestroot.sh: Debian + weston), for scenarios that set GUEST_ROOT=1
@@ -94,7 +109,7 @@ make_payload() { # STAGE SCENARIO...
 		cp "$RIG_DIR/scenarios/$sc.sh" "$st/rig/scenarios/"
 		cp "$RIG_DIR/scenarios/$sc.sh" "$x/rig/scenarios/"
 	done
-	printf 'SCENARIOS="%s"\nMODULE=%s\nRIG_BACKEND=%s\nDOMU_KERNEL=%s\n' "$*" "$MODULE" "$BACKEND" "$DOMU_KERNEL" > "$st/rig/run.env"
+	printf 'SCENARIOS="%s"\nMODULE=%s\nRIG_BACKEND=%s\nDOMU_KERNEL=%s\nGUEST_TYPE=%s\n' "$*" "$MODULE" "$BACKEND" "$DOMU_KERNEL" "$GUEST_TYPE" > "$st/rig/run.env"
 	ln "$B/$DOMU_KERNEL" "$st/$DOMU_KERNEL" 2>/dev/null || cp "$B/$DOMU_KERNEL" "$st/$DOMU_KERNEL"
 	# the guest's per-run cpio: appended to the base domU initramfs
 	cp "$RIG_DIR/lib/guest-lib.sh" "$x/rig/"
@@ -180,10 +195,10 @@ judge() { # SCENARIO RESULTS_DIR QEMU_RC
 }
 
 # ------------------------------------------------------------------ boot
-# boot SCENARIO...: one QEMU for these scenarios; results into results/<module>/<sc>/.
+# boot SCENARIO...: one QEMU for these scenarios; results into results/$RES_NAME/<sc>/.
 # Sets QRC (qemu's exit code) and QSECS (its wall time).
 boot() {
-	local tag=$MODULE-$$ st qt=60 sc t1 serial res
+	local tag=$RES_NAME-$$ st qt=60 sc t1 serial res
 	st=$B/run/$tag
 	for sc in "$@"; do
 		# shellcheck disable=SC1090
@@ -203,10 +218,10 @@ boot() {
 	: > "$serial"
 	local tailpid=
 	[ $VERBOSE = 1 ] && { tail -F "$serial" 2>/dev/null & tailpid=$!; }
-	echo "run.sh: $MODULE [$*]: waiting for $LOCK ..." >&2
+	echo "run.sh: $LABEL [$*]: waiting for $LOCK ..." >&2
 	rm -f "$st.t0"
 	flock -w "$LOCK_WAIT" "$LOCK" bash -c '
-		echo "run.sh: '"$MODULE"' ['"$*"']: QEMU starts (timeout '"$qt"'s)" >&2
+		echo "run.sh: '"$LABEL"' ['"$*"']: QEMU starts (timeout '"$qt"'s)" >&2
 		date +%s.%N > "'"$st"'.t0"
 		exec timeout -k 5 '"$qt"' qemu-system-x86_64 -machine q35 -accel tcg -cpu max,-smap -smp 2 \
 			-m '"$QMEM"' -display none -vga none -nodefaults -no-reboot -monitor none \
@@ -224,16 +239,16 @@ boot() {
 	QSECS=0
 	[ -f "$st.t0" ] && QSECS=$(awk -v a="$(cat "$st.t0")" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')
 	if [ "$QSECS" = 0 ]; then
-		echo "run.sh: $MODULE [$*]: QEMU did not start (lock $LOCK not had within ${LOCK_WAIT}s, or qemu failed: rc $QRC)" >&2
+		echo "run.sh: $LABEL [$*]: QEMU did not start (lock $LOCK not had within ${LOCK_WAIT}s, or qemu failed: rc $QRC)" >&2
 	elif [ $QRC = 124 ] || [ $QRC = 137 ]; then
-		echo "run.sh: $MODULE [$*]: QEMU killed after its ${qt}s timeout" >&2
+		echo "run.sh: $LABEL [$*]: QEMU killed after its ${qt}s timeout" >&2
 	fi
-	grep -q '^RIG-DOM0-DONE' "$serial" 2>/dev/null || echo "run.sh: $MODULE [$*]: dom0 did not finish (serial log: results/$MODULE/<scenario>/serial.log)" >&2
+	grep -q '^RIG-DOM0-DONE' "$serial" 2>/dev/null || echo "run.sh: $LABEL [$*]: dom0 did not finish (serial log: results/$RES_NAME/<scenario>/serial.log)" >&2
 	res=$st.res
 	rm -rf "$res"; mkdir -p "$res"
 	tar xf "$st.out" -C "$res" 2>/dev/null
 	for sc in "$@"; do
-		R=$B/results/$MODULE/$sc
+		R=$B/results/$RES_NAME/$sc
 		rm -rf "$R"; mkdir -p "$R"
 		[ -d "$res/$sc" ] && cp -a "$res/$sc/." "$R/"
 		[ -d "$res/_dom0" ] && cp -a "$res/_dom0" "$R/_dom0"
@@ -246,24 +261,24 @@ boot() {
 # ------------------------------------------------------------------ run
 # (a function, called from the last line: editing this file while it runs is safe)
 report() { # SCENARIO QRC
-	local sc=$1 R=$B/results/$MODULE/$1 secs msg
+	local sc=$1 R=$B/results/$RES_NAME/$1 secs msg
 	judge "$sc" "$R" "$2"
 	secs=$(awk -F= '$1=="t_begin"{b=$2} $1=="t_end"{e=$2} END{if (b != "" && e != "") printf "%.1f", e-b; else print "?"}' "$R/facts.txt" 2>/dev/null)
 	secs=${secs:-?}
 	if [ ${#reasons[@]} -eq 0 ]; then
-		echo "PASS $MODULE $sc (${secs}s)"
+		echo "PASS $LABEL $sc (${secs}s)"
 		echo "PASS ${secs}" > "$R/verdict.txt"
 		return 0
 	fi
 	msg=$(printf '%s; ' "${reasons[@]}"); msg=${msg%; }
-	echo "FAIL $MODULE $sc: $msg (${secs}s)"
+	echo "FAIL $LABEL $sc: $msg (${secs}s)"
 	echo "FAIL ${secs} $msg" > "$R/verdict.txt"
 	return 1
 }
 
 main() {
 	local nfail=0 sc retry=() wall=0 nboots=0
-	mkdir -p "$B/results/$MODULE" "$B/run"
+	mkdir -p "$B/results/$RES_NAME" "$B/run"
 	if [ $ISOLATED = 1 ]; then
 		for sc in "${scenarios[@]}"; do
 			boot "$sc"; nboots=$((nboots + 1)); wall=$(awk -v a=$wall -v b=$QSECS 'BEGIN{print a+b}')
@@ -273,22 +288,22 @@ main() {
 		boot "${scenarios[@]}"; nboots=1; wall=$QSECS
 		local grc=$QRC
 		for sc in "${scenarios[@]}"; do
-			if complete "$B/results/$MODULE/$sc"; then
+			if complete "$B/results/$RES_NAME/$sc"; then
 				report "$sc" "$grc" || nfail=$((nfail + 1))
 			else
 				retry+=("$sc")
 			fi
 		done
 		for sc in "${retry[@]}"; do
-			echo "run.sh: $MODULE $sc did not finish in the shared boot$( [ -f "$B/results/$MODULE/$sc/skipped.txt" ] && echo " ($(cat "$B/results/$MODULE/$sc/skipped.txt"))"): rerunning it alone" >&2
-			mv "$B/results/$MODULE/$sc" "$B/results/$MODULE/$sc.shared-boot" 2>/dev/null
-			rm -rf "$B/results/$MODULE/$sc.shared-boot.old"
+			echo "run.sh: $LABEL $sc did not finish in the shared boot$( [ -f "$B/results/$RES_NAME/$sc/skipped.txt" ] && echo " ($(cat "$B/results/$RES_NAME/$sc/skipped.txt"))"): rerunning it alone" >&2
+			mv "$B/results/$RES_NAME/$sc" "$B/results/$RES_NAME/$sc.shared-boot" 2>/dev/null
+			rm -rf "$B/results/$RES_NAME/$sc.shared-boot.old"
 			boot "$sc"; nboots=$((nboots + 1)); wall=$(awk -v a=$wall -v b=$QSECS 'BEGIN{print a+b}')
-			mv "$B/results/$MODULE/$sc.shared-boot" "$B/results/$MODULE/$sc/shared-boot" 2>/dev/null
+			mv "$B/results/$RES_NAME/$sc.shared-boot" "$B/results/$RES_NAME/$sc/shared-boot" 2>/dev/null
 			report "$sc" "$QRC" || nfail=$((nfail + 1))
 		done
 	fi
-	echo "run.sh: $MODULE: ${#scenarios[@]} scenario(s), $nfail failed, $nboots boot(s), QEMU wall time ${wall}s" >&2
+	echo "run.sh: $LABEL: ${#scenarios[@]} scenario(s), $nfail failed, $nboots boot(s), QEMU wall time ${wall}s" >&2
 	return $((nfail > 0))
 }
 
