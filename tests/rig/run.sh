@@ -9,8 +9,8 @@
 # timed out, dom0 unhealthy) is rerun alone in a fresh boot. --isolated: one boot each.
 # "all" = the names in scenarios/ORDER.
 #
-# --guest: the domU type, pv (default) or pvh (xl type "pvh", uncompressed kernel, the
-# CPUID trims TCG needs).
+# --guest: the domU type, pv (default) or pvh (xl type "pvh", with the CPUID trims TCG
+# needs).
 # Prints one line per scenario: "PASS <label> <scenario> (<secs>s)" or
 # "FAIL <label> <scenario>: <reason>; ... (<secs>s)" (label: the module, "ours" or
 # "debian", for a PV guest; "ours/pvh", "debian/pvh" for a PVH guest; secs: the scenario's
@@ -18,9 +18,8 @@
 # Results: $RIG_BUILD/results/<module>[-pvh]/<scenario>/ (serial.log, guest.log, be/, ...).
 # Env: RIG_BUILD (default <repo>/build/rig), RIG_LOCK (the machine-wide QEMU lock),
 #      RIG_LOCK_WAIT (s, default 3600), RIG_QEMU_MEM (MiB, default 1024),
-#      RIG_DOMU_KERNEL (vmlinux.gz or vmlinux; default vmlinux.gz for PV, vmlinux for
-#      PVH), RIG_GUEST_EXTRA / RIG_DOM0_EXTRA (trees added to the guest's per-run cpio at /
-#      and to dom0's payload at /payload).
+#      RIG_DOMU_KERNEL (vmlinux.gz or vmlinux), RIG_GUEST_EXTRA / RIG_DOM0_EXTRA (trees
+#      added to the guest's per-run cpio at / and to dom0's payload at /payload).
 set -uo pipefail
 
 RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -31,13 +30,15 @@ LOCK=${RIG_LOCK:-/tmp/drm_xen_front.cpu.lock}
 LOCK_WAIT=${RIG_LOCK_WAIT:-3600}
 QMEM=${RIG_QEMU_MEM:-1024}
 BACKEND_BIN=${VDISPL_BE:-$REPO/tests/backend/vdispl-be}
+DOMU_KERNEL=${RIG_DOMU_KERNEL:-vmlinux.gz}   # or vmlinux (uncompressed)
+
 MODULE=ours
 GUEST_TYPE=pv
 BACKEND=auto
 VERBOSE=0
 ISOLATED=0
 scenarios=()
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--module) MODULE=$2; shift 2 ;;
@@ -60,10 +61,6 @@ pv) LABEL=$MODULE RES_NAME=$MODULE ;;
 pvh) LABEL=$MODULE/pvh RES_NAME=$MODULE-pvh ;;
 *) echo "run.sh: --guest must be pv or pvh" >&2; exit 2 ;;
 esac
-# the domU kernel: PV boots the gzip'd ELF, PVH the uncompressed vmlinux (README)
-DOMU_KERNEL=vmlinux.gz
-[ $GUEST_TYPE = pvh ] && DOMU_KERNEL=vmlinux
-DOMU_KERNEL=${RIG_DOMU_KERNEL:-$DOMU_KERNEL}
 [ ${#scenarios[@]} -gt 0 ] || usage
 if [ "${scenarios[0]}" = all ]; then
 	mapfile -t scenarios < <(grep -v '^#' "$RIG_DIR/scenarios/ORDER" | grep .)
