@@ -26,11 +26,11 @@ judge_scenario() {
 	echo "be-alloc: guest type $(fact guest_type); buffers mapped directly $direct, shadowed $shadowed; shadow-copied-pages ${copied:-?}" > be-alloc-judge.txt
 	[ "$(fact guest_type)" = pvh ] || want=shadowed
 	if [ $want = direct ]; then
-		[ "$direct" -ge 2 ] && [ "$shadowed" = 0 ] ||
+		{ [ "$direct" -ge 2 ] && [ "$shadowed" = 0 ]; } ||
 			jfail "PVH: be-alloc buffers not all mapped directly: $direct mapped directly, $shadowed shadowed (guest.log be-alloc| lines)"
 		[ "$copied" = 0 ] || jfail "PVH: shadow-copied-pages is '${copied:-?}', not 0"
 	else
-		[ "$shadowed" -ge 2 ] && [ "$direct" = 0 ] ||
+		{ [ "$shadowed" -ge 2 ] && [ "$direct" = 0 ]; } ||
 			jfail "PV: be-alloc buffers not all shadowed: $shadowed shadowed, $direct mapped directly (guest.log be-alloc| lines)"
 		[ "${copied:-0}" -gt 0 ] || jfail "PV: shadow-copied-pages is '${copied:-?}', not > 0"
 	fi
