@@ -314,9 +314,10 @@ int xen_drm_front_debugfs_buffers_show(struct seq_file *m,
  * @m: where to print
  * @drm_info: the DRM device
  *
- * What the driver holds (all devices together), then this device's
- * requests by operation: sent, refused before sending, errors, timeouts,
- * last and longest round trip in microseconds.
+ * What the driver holds (all devices together), the pages it copied from
+ * shadows of backend-allocated buffers, then this device's requests by
+ * operation: sent, refused before sending, errors, timeouts, last and
+ * longest round trip in microseconds.
  *
  * Context: process context. Return: 0.
  */
