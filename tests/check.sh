@@ -20,9 +20,8 @@ cd "$(dirname "$0")/.."
 # paths differ in an auto-translated guest (granting and mapping pages,
 # be-alloc, the console, save/restore, leaks, large buffers, a real X
 # server): 478 s of QEMU for ours and 241 s for Debian's, measured on a
-# loaded machine. The
-# backend fault scenarios, edid-modes and vblank do not depend on the guest
-# type. CHECK_PVH_OURS / CHECK_PVH_DEBIAN replace a list ("" skips it).
+# loaded machine. The backend fault scenarios, edid-modes and vblank do not
+# depend on the guest type. CHECK_PVH_OURS / CHECK_PVH_DEBIAN replace a list ("" skips it).
 PVH_OURS=${CHECK_PVH_OURS-"pattern flips100 two-connectors formats be-alloc unload bad-input grant-exhaustion backend-restart save-restore console eight-connectors baseline xorg"}
 PVH_DEBIAN=${CHECK_PVH_DEBIAN-"pattern formats be-alloc backend-restart console baseline"}
 mkdir -p build
