@@ -300,7 +300,9 @@ int xen_drm_front_debugfs_buffers_show(struct seq_file *m,
 		seq_printf(m, "dbuf %#llx: %ux%u, bpp %u, size %llu, pages %u, grants %u, %s%s\n",
 			   info->cookie, info->width, info->height, info->bpp,
 			   info->size, info->num_pages, info->num_grants,
-			   info->be_alloc ? "be-alloc" : "fe-alloc",
+			   !info->be_alloc ? "fe-alloc" :
+			   info->shadow ? "be-alloc, shadowed" :
+			   "be-alloc, mapped directly",
 			   info->imported ? ", imported" : "");
 	mutex_unlock(&drm_info->dbufs_lock);
 
@@ -323,9 +325,10 @@ int xen_drm_front_debugfs_buffers_show(struct seq_file *m,
  * @m: where to print
  * @drm_info: the DRM device
  *
- * What the driver holds (all devices together), then this device's
- * requests by operation: sent, refused before sending, errors, timeouts,
- * last and longest round trip in microseconds.
+ * What the driver holds (all devices together), the pages it copied from
+ * shadows of backend-allocated buffers, then this device's requests by
+ * operation: sent, refused before sending, errors, timeouts, last and
+ * longest round trip in microseconds.
  *
  * Context: process context. Return: 0.
  */
@@ -349,6 +352,8 @@ int xen_drm_front_debugfs_stats_show(struct seq_file *m,
 		   atomic_long_read(&xen_drm_front_acct.evtchns));
 	seq_printf(m, "held-irqs: %ld\n",
 		   atomic_long_read(&xen_drm_front_acct.irqs));
+	seq_printf(m, "shadow-copied-pages: %ld\n",
+		   atomic_long_read(&xen_drm_front_acct.shadow_copied));
 	if (!front_info)
 		return 0;
 

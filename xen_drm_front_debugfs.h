@@ -70,6 +70,9 @@ struct xen_drm_front_stats {
  * @fbs: framebuffers attached on the backend and not yet destroyed
  * @evtchns: event channels allocated
  * @irqs: IRQs bound to event channels
+ * @shadow_copied: not held, a running count: pages copied from a shadow to
+ *	the backend's pages (be-alloc buffers in PV guests) since the module
+ *	was loaded; stays 0 where the backend's pages are mapped directly
  */
 struct xen_drm_front_acct {
 	atomic_long_t grants;
@@ -78,6 +81,7 @@ struct xen_drm_front_acct {
 	atomic_long_t fbs;
 	atomic_long_t evtchns;
 	atomic_long_t irqs;
+	atomic_long_t shadow_copied;
 };
 
 extern struct xen_drm_front_acct xen_drm_front_acct;
@@ -93,6 +97,8 @@ extern struct xen_drm_front_acct xen_drm_front_acct;
  * @num_pages: number of data pages
  * @num_grants: grant references we hold for it (directory and data pages)
  * @be_alloc: the backend allocated the data pages
+ * @shadow: for @be_alloc, the CPU works on a copy of the backend's pages,
+ *	copied over when shown (PV guests); else it maps them directly
  * @imported: the pages come from an imported dma-buf
  */
 struct xen_drm_front_dbuf_info {
@@ -105,6 +111,7 @@ struct xen_drm_front_dbuf_info {
 	unsigned int num_pages;
 	unsigned int num_grants;
 	bool be_alloc;
+	bool shadow;
 	bool imported;
 };
 

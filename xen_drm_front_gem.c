@@ -301,6 +301,7 @@ void xen_drm_front_gem_flush(struct drm_gem_object *gem_obj)
 	for (i = 0; i < obj->num_pages; i++)
 		copy_page(page_address(obj->be_pages[i]),
 			  page_address(obj->pages[i]));
+	atomic_long_add(obj->num_pages, &xen_drm_front_acct.shadow_copied);
 }
 
 /* Called with obj->lock held, within drm_dev_enter(). */
@@ -333,7 +334,8 @@ static int gem_create_dbuf(struct xen_gem_object *obj, u32 width, u32 height,
 		.cookie = cookie, .width = width, .height = height, .bpp = bpp,
 		.size = obj->base.size, .num_pages = obj->num_pages,
 		.num_grants = obj->pgdir.num_granted,
-		.be_alloc = obj->be_alloc, .imported = !!obj->sgt_imported,
+		.be_alloc = obj->be_alloc, .shadow = obj->shadow,
+		.imported = !!obj->sgt_imported,
 	};
 	xen_drm_front_dbuf_track(obj->base.dev->dev_private, &obj->dbuf_info);
 	return 0;

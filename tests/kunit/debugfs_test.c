@@ -405,7 +405,7 @@ static void dbg_show_buffers_be_alloc(struct kunit *test)
 	dbg_fb(test);
 	text = dbg_show(test, xen_drm_front_debugfs_buffers_show, kd);
 	expect_contains(test, text,
-			": 640x480, bpp 32, size 1228800, pages 300, grants 1, be-alloc\n");
+			": 640x480, bpp 32, size 1228800, pages 300, grants 1, be-alloc, mapped directly\n");
 	expect_no_pointer(test, text);
 }
 
@@ -428,6 +428,9 @@ static void dbg_show_stats(struct kunit *test)
 	expect_contains(test, text, "held-fbs: ");
 	expect_contains(test, text, "held-pages: ");
 	expect_contains(test, text, "held-evtchns: ");
+	snprintf(want, sizeof(want), "shadow-copied-pages: %ld\n",
+		 atomic_long_read(&xen_drm_front_acct.shadow_copied));
+	expect_contains(test, text, want);
 	snprintf(want, sizeof(want), "%-12s %10u %8u %8u %8u ", "SET_CONFIG",
 		 1, 0, 0, 0);
 	expect_contains(test, text, want);

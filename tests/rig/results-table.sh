@@ -1,9 +1,11 @@
 #!/bin/bash
 # Print a markdown table of the last results per scenario and module
 # ($RIG_BUILD/results/<module>/<scenario>/verdict.txt), for the README.
+# --guest pvh: the PVH guests' results (results/<module>-pvh/).
 RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 B=${RIG_BUILD:-$RIG_DIR/../../build/rig}
 mods=(debian ours)
+[ "${1:-}" = --guest ] && [ "${2:-}" = pvh ] && mods=(debian-pvh ours-pvh)
 echo "| scenario | ${mods[*]/%/ |}" | sed 's/ | / | /g'
 echo "| --- |$(for m in "${mods[@]}"; do printf ' --- |'; done)"
 for s in $(cat "$RIG_DIR/scenarios/ORDER"); do

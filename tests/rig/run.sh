@@ -1,8 +1,8 @@
 #!/bin/bash
-# Run rig scenarios: Xen + PV dom0 + a PV domU per scenario, in QEMU, judged on the host.
+# Run rig scenarios: Xen + PV dom0 + a domU per scenario, in QEMU, judged on the host.
 #
-#   tests/rig/run.sh [--module ours|debian] [--backend real|displ_be|standin] [--isolated] [-v]
-#                    SCENARIO...|all
+#   tests/rig/run.sh [--module ours|debian] [--guest pv|pvh]
+#                    [--backend real|displ_be|standin] [--isolated] [-v] SCENARIO...|all
 #
 # By default all the scenarios share one boot (dom0 comes up once; each scenario gets its
 # own guest, backend and results); a scenario that did not finish there (dom0 died, QEMU
@@ -13,12 +13,16 @@
 # displ_be = xen-troops displ_be (the deployed backend, built by mkdisplbe.sh) showing the
 # guest on dom0's own display (QEMU's std VGA, bochs-drm), judged on QEMU screendumps;
 # standin = a shell loop that walks the XenBus states only.
+# --guest: the domU type, pv (default) or pvh (xl type "pvh", with the CPUID trims TCG
+# needs).
 #
-# Prints one line per scenario: "PASS <run> <scenario> (<secs>s)" or
-# "FAIL <run> <scenario>: <reason>; ... (<secs>s)" (secs: the scenario's own time in
-# dom0), and exits non-zero if any failed. <run> is the module, "+displ_be" appended
-# with --backend displ_be (e.g. "ours+displ_be").
-# Results: $RIG_BUILD/results/<run>/<scenario>/ (serial.log, guest.log, be.log, be/, ...).
+# Prints one line per scenario: "PASS <label> <scenario> (<secs>s)" or
+# "FAIL <label> <scenario>: <reason>; ... (<secs>s)" (secs: the scenario's own time in
+# dom0), and exits non-zero if any failed. <label> is the module ("ours", "debian"),
+# "+displ_be" appended with --backend displ_be, "/pvh" for a PVH guest (e.g.
+# "ours+displ_be/pvh").
+# Results: $RIG_BUILD/results/<module>[+displ_be][-pvh]/<scenario>/ (serial.log,
+# guest.log, be.log, be/, ...).
 # Env: RIG_BUILD (default <repo>/build/rig), RIG_LOCK (the machine-wide QEMU lock),
 #      RIG_LOCK_WAIT (s, default 3600), RIG_QEMU_MEM (MiB, default 1024),
 #      RIG_DOMU_KERNEL (vmlinux.gz or vmlinux), RIG_GUEST_EXTRA / RIG_DOM0_EXTRA (trees
@@ -36,15 +40,18 @@ BACKEND_BIN=${VDISPL_BE:-$REPO/tests/backend/vdispl-be}
 DOMU_KERNEL=${RIG_DOMU_KERNEL:-vmlinux.gz}   # or vmlinux (uncompressed)
 
 MODULE=ours
+GUEST_TYPE=pv
 BACKEND=auto
 VERBOSE=0
 ISOLATED=0
 scenarios=()
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--module) MODULE=$2; shift 2 ;;
 	--module=*) MODULE=${1#*=}; shift ;;
+	--guest) GUEST_TYPE=$2; shift 2 ;;
+	--guest=*) GUEST_TYPE=${1#*=}; shift ;;
 	--backend) BACKEND=$2; shift 2 ;;
 	--backend=*) BACKEND=${1#*=}; shift ;;
 	--isolated) ISOLATED=1; shift ;;
@@ -55,9 +62,17 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case $MODULE in ours|debian) ;; *) echo "run.sh: --module must be ours or debian" >&2; exit 2 ;; esac
+# LABEL names module, backend and guest type in verdict lines; RES_NAME is the results
+# directory
+LABEL=$MODULE
+[ "$BACKEND" = displ_be ] && LABEL=$MODULE+displ_be
+RES_NAME=$LABEL
+case $GUEST_TYPE in
+pv) ;;
+pvh) LABEL=$LABEL/pvh RES_NAME=$RES_NAME-pvh ;;
+*) echo "run.sh: --guest must be pv or pvh" >&2; exit 2 ;;
+esac
 [ ${#scenarios[@]} -gt 0 ] || usage
-RUN=$MODULE
-[ "$BACKEND" = displ_be ] && RUN=$MODULE+displ_be
 if [ "${scenarios[0]}" = all ]; then
 	order=$RIG_DIR/scenarios/ORDER
 	[ "$BACKEND" = displ_be ] && order=$RIG_DIR/scenarios/ORDER.displ_be
@@ -75,7 +90,7 @@ real) [ -x "$BACKEND_BIN" ] || { echo "run.sh: ERROR: $BACKEND_BIN is not built 
 standin) ;;
 displ_be)
 	DISPL_BE=$("$RIG_DIR/mkdisplbe.sh") || {
-		for sc in "${scenarios[@]}"; do echo "FAIL $RUN $sc: displ_be not built (tests/rig/mkdisplbe.sh)"; done
+		for sc in "${scenarios[@]}"; do echo "FAIL $LABEL $sc: displ_be not built (tests/rig/mkdisplbe.sh)"; done
 		exit 1; } ;;
 *) echo "run.sh: --backend must be real, displ_be or standin" >&2; exit 2 ;;
 esac
@@ -85,7 +100,7 @@ mkdir -p "$B"
 if ! "$RIG_DIR/mkimages.sh" base "$MODULE" 2> >(tee "$B/mkimages.err" >&2); then
 	sleep 0.2
 	why=$(grep ERROR "$B/mkimages.err" | tail -n1)
-	for sc in "${scenarios[@]}"; do echo "FAIL $RUN $sc: images not built: ${why:-mkimages.sh failed}"; done
+	for sc in "${scenarios[@]}"; do echo "FAIL $LABEL $sc: images not built: ${why:-mkimages.sh failed}"; done
 	exit 1
 fi
 # the guest root (mkguestroot.sh: Debian + weston), for scenarios that set GUEST_ROOT=1
@@ -108,7 +123,7 @@ make_payload() { # STAGE SCENARIO...
 		cp "$RIG_DIR/scenarios/$sc.sh" "$st/rig/scenarios/"
 		cp "$RIG_DIR/scenarios/$sc.sh" "$x/rig/scenarios/"
 	done
-	printf 'SCENARIOS="%s"\nMODULE=%s\nRIG_BACKEND=%s\nDOMU_KERNEL=%s\n' "$*" "$MODULE" "$BACKEND" "$DOMU_KERNEL" > "$st/rig/run.env"
+	printf 'SCENARIOS="%s"\nMODULE=%s\nRIG_BACKEND=%s\nDOMU_KERNEL=%s\nGUEST_TYPE=%s\n' "$*" "$MODULE" "$BACKEND" "$DOMU_KERNEL" "$GUEST_TYPE" > "$st/rig/run.env"
 	ln "$B/$DOMU_KERNEL" "$st/$DOMU_KERNEL" 2>/dev/null || cp "$B/$DOMU_KERNEL" "$st/$DOMU_KERNEL"
 	# the guest's per-run cpio: appended to the base domU initramfs
 	cp "$RIG_DIR/lib/guest-lib.sh" "$x/rig/"
@@ -224,10 +239,10 @@ screens_to_dumps() {
 }
 
 # ------------------------------------------------------------------ boot
-# boot SCENARIO...: one QEMU for these scenarios; results into results/<module>/<sc>/.
+# boot SCENARIO...: one QEMU for these scenarios; results into results/$RES_NAME/<sc>/.
 # Sets QRC (qemu's exit code) and QSECS (its wall time).
 boot() {
-	local tag=$MODULE-$$ st qt=60 sc t1 serial res display= mon= watchpid=
+	local tag=$RES_NAME-$$ st qt=60 sc t1 serial res display= mon= watchpid=
 	st=$B/run/$tag
 	for sc in "$@"; do
 		# shellcheck disable=SC1090
@@ -259,10 +274,10 @@ boot() {
 	fi
 	local tailpid=
 	[ $VERBOSE = 1 ] && { tail -F "$serial" 2>/dev/null & tailpid=$!; }
-	echo "run.sh: $RUN [$*]: waiting for $LOCK ..." >&2
+	echo "run.sh: $LABEL [$*]: waiting for $LOCK ..." >&2
 	rm -f "$st.t0"
 	flock -w "$LOCK_WAIT" "$LOCK" bash -c '
-		echo "run.sh: '"$MODULE"' ['"$*"']: QEMU starts (timeout '"$qt"'s)" >&2
+		echo "run.sh: '"$LABEL"' ['"$*"']: QEMU starts (timeout '"$qt"'s)" >&2
 		date +%s.%N > "'"$st"'.t0"
 		exec timeout -k 5 '"$qt"' qemu-system-x86_64 -machine q35 -accel tcg -cpu max,-smap -smp 2 \
 			-m '"$QMEM"' -display none -vga none -nodefaults -no-reboot \
@@ -282,16 +297,16 @@ boot() {
 	QSECS=0
 	[ -f "$st.t0" ] && QSECS=$(awk -v a="$(cat "$st.t0")" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')
 	if [ "$QSECS" = 0 ]; then
-		echo "run.sh: $RUN [$*]: QEMU did not start (lock $LOCK not had within ${LOCK_WAIT}s, or qemu failed: rc $QRC)" >&2
+		echo "run.sh: $LABEL [$*]: QEMU did not start (lock $LOCK not had within ${LOCK_WAIT}s, or qemu failed: rc $QRC)" >&2
 	elif [ $QRC = 124 ] || [ $QRC = 137 ]; then
-		echo "run.sh: $RUN [$*]: QEMU killed after its ${qt}s timeout" >&2
+		echo "run.sh: $LABEL [$*]: QEMU killed after its ${qt}s timeout" >&2
 	fi
-	grep -q '^RIG-DOM0-DONE' "$serial" 2>/dev/null || echo "run.sh: $RUN [$*]: dom0 did not finish (serial log: results/$RUN/<scenario>/serial.log)" >&2
+	grep -q '^RIG-DOM0-DONE' "$serial" 2>/dev/null || echo "run.sh: $LABEL [$*]: dom0 did not finish (serial log: results/$RES_NAME/<scenario>/serial.log)" >&2
 	res=$st.res
 	rm -rf "$res"; mkdir -p "$res"
 	tar xf "$st.out" -C "$res" 2>/dev/null
 	for sc in "$@"; do
-		R=$B/results/$RUN/$sc
+		R=$B/results/$RES_NAME/$sc
 		rm -rf "$R"; mkdir -p "$R"
 		[ -d "$res/$sc" ] && cp -a "$res/$sc/." "$R/"
 		[ -d "$res/_dom0" ] && cp -a "$res/_dom0" "$R/_dom0"
@@ -299,31 +314,31 @@ boot() {
 		echo "$QRC $QSECS $*" > "$R/qemu.txt"
 		screens_to_dumps "$st.screens/$sc" "$R"
 	done
-	[ -f "$st.screens.log" ] && mv "$st.screens.log" "$B/results/$RUN/screens.log"
+	[ -f "$st.screens.log" ] && mv "$st.screens.log" "$B/results/$RES_NAME/screens.log"
 	rm -rf "$res" "$st.out" "$st.tar" "$st.t0" "$serial" "$st.screens" "$mon"
 }
 
 # ------------------------------------------------------------------ run
 # (a function, called from the last line: editing this file while it runs is safe)
 report() { # SCENARIO QRC
-	local sc=$1 R=$B/results/$RUN/$1 secs msg
+	local sc=$1 R=$B/results/$RES_NAME/$1 secs msg
 	judge "$sc" "$R" "$2"
 	secs=$(awk -F= '$1=="t_begin"{b=$2} $1=="t_end"{e=$2} END{if (b != "" && e != "") printf "%.1f", e-b; else print "?"}' "$R/facts.txt" 2>/dev/null)
 	secs=${secs:-?}
 	if [ ${#reasons[@]} -eq 0 ]; then
-		echo "PASS $RUN $sc (${secs}s)"
+		echo "PASS $LABEL $sc (${secs}s)"
 		echo "PASS ${secs}" > "$R/verdict.txt"
 		return 0
 	fi
 	msg=$(printf '%s; ' "${reasons[@]}"); msg=${msg%; }
-	echo "FAIL $RUN $sc: $msg (${secs}s)"
+	echo "FAIL $LABEL $sc: $msg (${secs}s)"
 	echo "FAIL ${secs} $msg" > "$R/verdict.txt"
 	return 1
 }
 
 main() {
 	local nfail=0 sc retry=() wall=0 nboots=0
-	mkdir -p "$B/results/$RUN" "$B/run"
+	mkdir -p "$B/results/$RES_NAME" "$B/run"
 	if [ $ISOLATED = 1 ]; then
 		for sc in "${scenarios[@]}"; do
 			boot "$sc"; nboots=$((nboots + 1)); wall=$(awk -v a=$wall -v b=$QSECS 'BEGIN{print a+b}')
@@ -333,22 +348,22 @@ main() {
 		boot "${scenarios[@]}"; nboots=1; wall=$QSECS
 		local grc=$QRC
 		for sc in "${scenarios[@]}"; do
-			if complete "$B/results/$RUN/$sc"; then
+			if complete "$B/results/$RES_NAME/$sc"; then
 				report "$sc" "$grc" || nfail=$((nfail + 1))
 			else
 				retry+=("$sc")
 			fi
 		done
 		for sc in "${retry[@]}"; do
-			echo "run.sh: $RUN $sc did not finish in the shared boot$( [ -f "$B/results/$RUN/$sc/skipped.txt" ] && echo " ($(cat "$B/results/$RUN/$sc/skipped.txt"))"): rerunning it alone" >&2
-			mv "$B/results/$RUN/$sc" "$B/results/$RUN/$sc.shared-boot" 2>/dev/null
-			rm -rf "$B/results/$RUN/$sc.shared-boot.old"
+			echo "run.sh: $LABEL $sc did not finish in the shared boot$( [ -f "$B/results/$RES_NAME/$sc/skipped.txt" ] && echo " ($(cat "$B/results/$RES_NAME/$sc/skipped.txt"))"): rerunning it alone" >&2
+			mv "$B/results/$RES_NAME/$sc" "$B/results/$RES_NAME/$sc.shared-boot" 2>/dev/null
+			rm -rf "$B/results/$RES_NAME/$sc.shared-boot.old"
 			boot "$sc"; nboots=$((nboots + 1)); wall=$(awk -v a=$wall -v b=$QSECS 'BEGIN{print a+b}')
-			mv "$B/results/$RUN/$sc.shared-boot" "$B/results/$RUN/$sc/shared-boot" 2>/dev/null
+			mv "$B/results/$RES_NAME/$sc.shared-boot" "$B/results/$RES_NAME/$sc/shared-boot" 2>/dev/null
 			report "$sc" "$QRC" || nfail=$((nfail + 1))
 		done
 	fi
-	echo "run.sh: $RUN: ${#scenarios[@]} scenario(s), $nfail failed, $nboots boot(s), QEMU wall time ${wall}s" >&2
+	echo "run.sh: $LABEL: ${#scenarios[@]} scenario(s), $nfail failed, $nboots boot(s), QEMU wall time ${wall}s" >&2
 	return $((nfail > 0))
 }
 

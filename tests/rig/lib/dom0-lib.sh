@@ -218,18 +218,30 @@ vdispl_cfg() {
 	fi
 }
 
+# guest_create: the guest's xl config and xl create. GUEST_TYPE (run.env): pv or pvh; a
+# PVH guest under TCG needs its CPUID trimmed: no RDTSCP (TCG's SVM saves no next RIP, Xen
+# cannot emulate it), no PKU, XSAVES, XSAVEC (init dies with "Bad FPU state detected").
+# A PV domU's kernel logs to tty0 as well as hvc0 by itself (xen_add_preferred_consoles());
+# a PVH domU's only to the consoles named: console=tty0 gives it the same two, hvc0 last
+# so that it stays /dev/console.
 guest_create() {
+	local cons="console=hvc0"
+	[ "${GUEST_TYPE:-pv}" = pvh ] && cons="console=tty0 console=hvc0"
 	cat > /tmp/$GUEST.cfg <<EOF
 name = "$GUEST"
-type = "pv"
+type = "${GUEST_TYPE:-pv}"
 memory = ${GUEST_MEM:-256}
 vcpus = ${GUEST_VCPUS:-1}
 kernel = "/payload/${DOMU_KERNEL:-vmlinux.gz}"
 ramdisk = "/payload/domU.cpio.gz"
-extra = "console=hvc0 loglevel=7 rig.scenario=$SCENARIO rig.backend=${RIG_BACKEND:-real} ${GUEST_CMDLINE:-}"
+extra = "$cons loglevel=7 rig.scenario=$SCENARIO rig.backend=${RIG_BACKEND:-real} ${GUEST_CMDLINE:-}"
 vdispl = [ '$(vdispl_cfg)' ]
 on_crash = "destroy"
 EOF
+	if [ "${GUEST_TYPE:-pv}" = pvh ]; then
+		echo 'cpuid = "host,rdtscp=0,pku=0,xsaves=0,xsavec=0"' >> /tmp/$GUEST.cfg
+	fi
+	fact "guest_type=${GUEST_TYPE:-pv}"
 	if [ "${GUEST_ROOT:-}" = 1 ]; then
 		guestroot_disk >> /tmp/$GUEST.cfg || return 1
 	fi
