@@ -485,6 +485,11 @@ static void kms_wrong_mode_rejected(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_SET_CONFIG), 0);
 }
 
+static u64 fb_cookie_of(struct kunit *test)
+{
+	return last_req(test, XENDISPL_OP_FB_ATTACH)->req.op.fb_attach.fb_cookie;
+}
+
 /* Timings nothing can show are refused, whatever the size. */
 static void kms_mode_timings(struct kunit *test)
 {
@@ -613,11 +618,6 @@ static void kms_unique_id_not_path(struct kunit *test)
 	m.count = 0;
 	KUNIT_ASSERT_EQ(test, xen_drm_front_conn_unique_id_show(&m, kt_pipeline(kd, 1)), 0);
 	KUNIT_EXPECT_EQ(test, m.count, 0);
-}
-
-static u64 fb_cookie_of(struct kunit *test)
-{
-	return last_req(test, XENDISPL_OP_FB_ATTACH)->req.op.fb_attach.fb_cookie;
 }
 
 /* The flip's event goes out on EVT_PG_FLIP for its framebuffer only. */
