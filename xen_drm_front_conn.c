@@ -185,13 +185,16 @@ int xen_drm_front_conn_unique_id_show(struct seq_file *m,
 
 	/*
 	 * As xen_drm_front_debugfs_state_show(): gone with the xenbus device,
-	 * or the configuration is being read again (restore).
+	 * or the configuration is being read again (restore); a restore swaps
+	 * it under pairs_sem.
 	 */
 	if (!front_info || READ_ONCE(front_info->resuming))
 		return -ENODEV;
+	down_read(&front_info->pairs_sem);
 	uid = front_info->cfg.connectors[pipeline->index].unique_id;
 	if (uid)
 		seq_printf(m, "%s\n", uid);
+	up_read(&front_info->pairs_sem);
 	return 0;
 }
 
