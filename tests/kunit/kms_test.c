@@ -806,7 +806,10 @@ static void kms_frame_done_paces_vblank(struct kunit *test)
 	period = pipeline->vblank_period;
 	KUNIT_ASSERT_GT(test, ktime_to_ns(period), 0);
 
-	/* Two periods and more after the last vblank: counted. */
+	/*
+	 * A period and more after the last vblank (which may be up to a
+	 * period ahead of now): counted.
+	 */
 	kt_vblank_tick_now(pipeline);
 	seq0 = drm_crtc_vblank_count_and_time(crtc, &t0);
 	msleep(2 * ktime_to_ms(period) + 2);
@@ -814,7 +817,7 @@ static void kms_frame_done_paces_vblank(struct kunit *test)
 			   xen_drm_front_fb_to_cookie(b->fb), true);
 	KUNIT_ASSERT_TRUE(test, kt_flip_done(kd, 0));
 	seq = drm_crtc_vblank_count_and_time(crtc, &t);
-	KUNIT_EXPECT_GE(test, seq, seq0 + 2);
+	KUNIT_EXPECT_GE(test, seq, seq0 + 1);
 	KUNIT_EXPECT_EQ(test, ktime_to_ns(ktime_sub(t, t0)),
 			(s64)(seq - seq0) * ktime_to_ns(period));
 	left = hrtimer_get_remaining(&pipeline->vblank_timer);
@@ -836,11 +839,11 @@ static void kms_frame_done_paces_vblank(struct kunit *test)
 
 	/*
 	 * Soon after, but no vblank since the last flip: a vblank of its own,
-	 * one period after the last.
+	 * one period after the last. (Parked first: no timer vblank between.)
 	 */
-	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
 	kt_vblank_park(pipeline);
 	seq0 = drm_crtc_vblank_count_and_time(crtc, &t0);
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
 	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP,
 			   xen_drm_front_fb_to_cookie(b->fb), true);
 	KUNIT_ASSERT_TRUE(test, kt_flip_done(kd, 0));
