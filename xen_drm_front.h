@@ -48,6 +48,7 @@ struct xen_drm_front_pgdir;
  * @pending_event: the DRM event of the flip in flight
  * @pending_fb_cookie: the framebuffer whose EVT_PG_FLIP completes it
  * @pending_vblank_ref: the flip in flight holds a vblank reference
+ * @pending_done: the backend showed it; it completes at the next vblank
  * @frame_done_work: completes a flip whose EVT_PG_FLIP never arrives
  * @link_bad_work: reports a failed SET_CONFIG/PG_FLIP to user space
  * @failed_op: the request (XENDISPL_OP_*) whose failure user space was
@@ -78,6 +79,7 @@ struct xen_drm_front_drm_pipeline {
 	struct drm_pending_vblank_event *pending_event;
 	u64 pending_fb_cookie;
 	bool pending_vblank_ref;
+	bool pending_done;
 	struct delayed_work frame_done_work;
 	struct work_struct link_bad_work;
 	u8 failed_op;

@@ -254,6 +254,7 @@ static void send_pending_event(struct xen_drm_front_drm_pipeline *pipeline)
 	pipeline->pending_event = NULL;
 	pipeline->pending_fb_cookie = 0;
 	pipeline->pending_vblank_ref = false;
+	pipeline->pending_done = false;
 	spin_unlock_irqrestore(&pipeline->flip_lock, flags);
 	if (!event)
 		return;
@@ -355,23 +356,21 @@ static void frame_done_work(struct work_struct *work)
 }
 
 /*
- * The vblank after @pipeline->last_vblank that @now belongs to: a whole
- * number of periods (at least one) later, rounding to the nearest one if
- * @round, else down. Vblank timestamps are these ideal times, not the
+ * The last ideal vblank at or before @now, at least one period after
+ * @pipeline->last_vblank. Vblank timestamps are these ideal times, not the
  * moment a timer callback or an event happened to run: they are exact
  * multiples of the frame time apart, which clients calibrate on, and they
  * never go backwards. Called with @vblank_lock held.
  */
 static ktime_t next_vblank(struct xen_drm_front_drm_pipeline *pipeline,
-			   ktime_t now, bool round)
+			   ktime_t now)
 {
 	s64 period = ktime_to_ns(pipeline->vblank_period);
 	s64 since = ktime_to_ns(ktime_sub(now, pipeline->last_vblank));
 	s64 n = 1;
 
 	if (since > 0)
-		n = max_t(s64, 1, round ? div64_s64(since + period / 2, period) :
-					  div64_s64(since, period));
+		n = max_t(s64, 1, div64_s64(since, period));
 	return ktime_add_ns(pipeline->last_vblank, n * period);
 }
 
@@ -394,8 +393,7 @@ static enum hrtimer_restart vblank_timer_fn(struct hrtimer *timer)
 	/* Off, or re-armed by a frame done while this callback waited. */
 	tick = pipeline->vblank_on && !hrtimer_is_queued(timer);
 	if (tick) {
-		pipeline->last_vblank = next_vblank(pipeline, ktime_get(),
-						    false);
+		pipeline->last_vblank = next_vblank(pipeline, ktime_get());
 		hrtimer_set_expires(timer, ktime_add(pipeline->last_vblank,
 						     pipeline->vblank_period));
 	}
@@ -403,42 +401,58 @@ static enum hrtimer_restart vblank_timer_fn(struct hrtimer *timer)
 	if (!tick)
 		return HRTIMER_NORESTART;
 	drm_crtc_handle_vblank(&pipeline->pipe.crtc);
+	/* A flip the backend showed since completes at this vblank. */
+	if (READ_ONCE(pipeline->pending_done)) {
+		cancel_delayed_work(&pipeline->frame_done_work);
+		send_pending_event(pipeline);
+	}
 	return HRTIMER_RESTART;
 }
 
 /*
  * The backend's EVT_PG_FLIP is the nearest thing displif has to a vblank.
- * One is counted as the next vblank if it comes at least 3/4 of a period
- * after the last vblank, or if no vblank was counted since the last flip
- * completed (a flip completes at a vblank of its own, as on real hardware:
- * flip events carry increasing sequence numbers even when the backend's
- * frames jitter). Any pushes the timer to 5/4 of a period later. A backend
+ * One that comes a period or more after the last vblank is counted as the
+ * vblank(s) since, stamped with the last ideal vblank time before it (never
+ * a time to come), and pushes the timer to 5/4 of a period later: a backend
  * that paces its flips at the refresh rate then drives the counter itself
  * and the timer never fires, so the guest wakes once a frame, not twice.
  * Without flips the timer takes over again.
+ *
+ * A flip completes at a vblank of its own, as on real hardware: flip
+ * events carry increasing sequence numbers and timestamps. So a flip done
+ * sooner, with no vblank counted since the last flip event, completes at
+ * the next ideal vblank: the timer is armed for it and sends the event
+ * (the frame-done timeout stays armed in case it never fires). Return:
+ * false if so, true if the flip's event may go now.
  */
-static void vblank_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline)
+static bool vblank_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline)
 {
 	ktime_t now = ktime_get();
 	unsigned long flags;
-	bool tick = false;
+	bool tick = false, defer = false;
 
 	spin_lock_irqsave(&pipeline->vblank_lock, flags);
 	if (pipeline->vblank_on) {
 		tick = ktime_sub(now, pipeline->last_vblank) >=
-		       pipeline->vblank_period * 3 / 4 ||
-		       drm_crtc_vblank_count(&pipeline->pipe.crtc) ==
-		       READ_ONCE(pipeline->last_flip_seq);
-		/* Stamped with the ideal vblank nearest to it, not @now. */
+		       pipeline->vblank_period;
+		defer = !tick && drm_crtc_vblank_count(&pipeline->pipe.crtc) ==
+				 READ_ONCE(pipeline->last_flip_seq);
 		if (tick)
-			pipeline->last_vblank = next_vblank(pipeline, now, true);
-		hrtimer_start(&pipeline->vblank_timer,
-			      pipeline->vblank_period * 5 / 4,
-			      HRTIMER_MODE_REL);
+			pipeline->last_vblank = next_vblank(pipeline, now);
+		if (defer)
+			hrtimer_start(&pipeline->vblank_timer,
+				      ktime_add(pipeline->last_vblank,
+						pipeline->vblank_period),
+				      HRTIMER_MODE_ABS);
+		else
+			hrtimer_start(&pipeline->vblank_timer,
+				      pipeline->vblank_period * 5 / 4,
+				      HRTIMER_MODE_REL);
 	}
 	spin_unlock_irqrestore(&pipeline->vblank_lock, flags);
 	if (tick)
 		drm_crtc_handle_vblank(&pipeline->pipe.crtc);
+	return !defer;
 }
 
 /**
@@ -446,8 +460,9 @@ static void vblank_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline)
  * @pipeline: the connector's pipeline
  * @fb_cookie: the framebuffer named by EVT_PG_FLIP
  *
- * Completes the pending flip if it was to @fb_cookie; anything else is a
- * stale or bogus event and is ignored. Context: any, including IRQ.
+ * Completes the pending flip if it was to @fb_cookie, now or at the next
+ * vblank (see vblank_on_frame_done()); anything else is a stale or bogus
+ * event and is ignored. Context: any, including IRQ.
  */
 void xen_drm_front_kms_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline,
 				     u64 fb_cookie)
@@ -458,6 +473,9 @@ void xen_drm_front_kms_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline
 	spin_lock_irqsave(&pipeline->flip_lock, flags);
 	ours = pipeline->pending_event && fb_cookie &&
 	       fb_cookie == pipeline->pending_fb_cookie;
+	/* From now on the next vblank may complete it. */
+	if (ours)
+		pipeline->pending_done = true;
 	spin_unlock_irqrestore(&pipeline->flip_lock, flags);
 	if (!ours) {
 		drm_dbg_kms(pipeline->conn.dev,
@@ -465,8 +483,10 @@ void xen_drm_front_kms_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline
 			    pipeline->index, fb_cookie);
 		return;
 	}
+	/* Else completed by the vblank timer; see vblank_on_frame_done(). */
+	if (!vblank_on_frame_done(pipeline))
+		return;
 	cancel_delayed_work(&pipeline->frame_done_work);
-	vblank_on_frame_done(pipeline);
 	send_pending_event(pipeline);
 }
 
