@@ -650,7 +650,7 @@ static void kms_flip_event(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, kt_flip_done(kd, 0));
 
 	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP, cookie_b, true);
-	KUNIT_EXPECT_TRUE(test, kt_flip_done(kd, 0));
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 0, 500));
 	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&kt_pipeline(kd, 0)->frame_done_work));
 
 	/* A duplicate is harmless; the next flip works the same way. */
@@ -658,7 +658,7 @@ static void kms_flip_event(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, a->fb), 0);
 	KUNIT_EXPECT_FALSE(test, kt_flip_done(kd, 0));
 	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP, cookie_a, true);
-	KUNIT_EXPECT_TRUE(test, kt_flip_done(kd, 0));
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 0, 500));
 	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 2);
 }
 
@@ -718,7 +718,7 @@ static void kms_flip_event_other_connector(struct kunit *test)
 	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP, cookie_b, true);
 	KUNIT_EXPECT_FALSE(test, kt_flip_done(kd, 1));
 	fake_be_send_event(&kd->be, 1, XENDISPL_EVT_PG_FLIP, cookie_b, true);
-	KUNIT_EXPECT_TRUE(test, kt_flip_done(kd, 1));
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 1, 500));
 }
 
 /*
