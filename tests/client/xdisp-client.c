@@ -904,7 +904,7 @@ int main(int argc, char **argv)
 			    o->index, opt.flips, o->events, total, o->lat_min, o->lat_sum / o->lat_n, o->lat_max,
 			    opt.flips * 1000.0 / total);
 		if (opt.flips && opt.check_flip_events)
-			say("conn=%d flip events: sequence %u..%u (+%u for %u events), each larger than the last, timestamps non-decreasing and recent",
+			say("conn=%d flip events: sequence %u..%u (+%u for %u events), each larger than the last, timestamps increasing and recent",
 			    o->index, o->ev_seq_first, o->ev_seq, o->ev_seq - o->ev_seq_first, o->events);
 	}
 	for (int i = 0; i < nouts; i++)
