@@ -48,8 +48,13 @@ struct xen_drm_front_pgdir;
  * @pending_event: the DRM event of the flip in flight
  * @pending_fb_cookie: the framebuffer whose EVT_PG_FLIP completes it
  * @pending_vblank_ref: the flip in flight holds a vblank reference
+ * @pending_done: the backend showed it; it completes at the next vblank
  * @frame_done_work: completes a flip whose EVT_PG_FLIP never arrives
  * @link_bad_work: reports a failed SET_CONFIG/PG_FLIP to user space
+ * @failed_op: the request (XENDISPL_OP_*) whose failure user space was
+ *	told of and that has not succeeded since, or 0; see report_failure()
+ * @link_bad_notify: @link_bad_work is to send a hotplug event
+ * @lit: the backend accepted the last SET_CONFIG that lit this display
  * @drm_edid: the backend's EDID for this connector (protocol v2), or NULL
  * @modes_lock: protects @num_sizes and @sizes
  * @num_sizes: number of valid entries in @sizes
@@ -58,8 +63,9 @@ struct xen_drm_front_pgdir;
  *	timer's expiry
  * @vblank_on: DRM has vblank interrupts enabled on this CRTC
  * @vblank_timer: emulates the display's vertical blanking
- * @vblank_period: the timer's period, from the mode's refresh rate
- * @last_vblank: when the last vblank was counted (timer or EVT_PG_FLIP)
+ * @vblank_period: the mode's frame duration
+ * @last_vblank: the timestamp of the last vblank counted (timer or
+ *	EVT_PG_FLIP): always a whole number of periods after the first one
  * @last_flip_seq: the vblank sequence number the last flip event carried
  */
 struct xen_drm_front_drm_pipeline {
@@ -73,8 +79,12 @@ struct xen_drm_front_drm_pipeline {
 	struct drm_pending_vblank_event *pending_event;
 	u64 pending_fb_cookie;
 	bool pending_vblank_ref;
+	bool pending_done;
 	struct delayed_work frame_done_work;
 	struct work_struct link_bad_work;
+	u8 failed_op;
+	bool link_bad_notify;
+	bool lit;
 	const struct drm_edid *drm_edid;
 	struct mutex modes_lock; /* protects the EDID's sizes */
 	unsigned int num_sizes;
@@ -95,6 +105,7 @@ struct xen_drm_front_drm_pipeline {
  * @pipeline: one display pipe per connector
  * @dbufs_lock: protects @dbufs
  * @dbufs: the display buffers the backend knows, for debugfs
+ * @crtc_funcs: the simple pipe's CRTC functions with our vblank timestamps
  */
 struct xen_drm_front_drm_info {
 	struct xen_drm_front_info *front_info;
@@ -103,6 +114,7 @@ struct xen_drm_front_drm_info {
 	struct xen_drm_front_drm_pipeline pipeline[XEN_DRM_FRONT_MAX_CONNECTORS];
 	struct mutex dbufs_lock; /* protects dbufs */
 	struct list_head dbufs;
+	struct drm_crtc_funcs crtc_funcs;
 };
 
 /**

@@ -12,7 +12,9 @@
  * Copyright (C) 2026 The drm_xen_front authors
  */
 
+#include <linux/debugfs.h>
 #include <linux/mm.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include <xen/page.h>
@@ -160,8 +162,58 @@ static enum drm_connector_status conn_detect(struct drm_connector *connector,
 	return connector_status_connected;
 }
 
+/**
+ * xen_drm_front_conn_unique_id_show() - the connector's unique-id
+ * @m: the seq_file to print to
+ * @pipeline: the connector's pipeline
+ *
+ * The toolstack's unique-id names the output across reboots. It is not the
+ * PATH property: that one is DisplayPort MST's ("mst:<connector>-<ports>"),
+ * and user space parses it as such. DRM's place for what a driver wants to
+ * show about a connector is the connector's debugfs directory
+ * (&drm_connector_funcs.debugfs_init): xen_unique_id there holds the id
+ * and a newline, or nothing if the toolstack gave none.
+ *
+ * Return: 0, or -ENODEV while the device is gone or being restored.
+ */
+int xen_drm_front_conn_unique_id_show(struct seq_file *m,
+				      struct xen_drm_front_drm_pipeline *pipeline)
+{
+	struct xen_drm_front_info *front_info =
+		READ_ONCE(pipeline->drm_info->front_info);
+	const char *uid;
+
+	/*
+	 * As xen_drm_front_debugfs_state_show(): gone with the xenbus device,
+	 * or the configuration is being read again (restore); a restore swaps
+	 * it under pairs_sem.
+	 */
+	if (!front_info || READ_ONCE(front_info->resuming))
+		return -ENODEV;
+	down_read(&front_info->pairs_sem);
+	uid = front_info->cfg.connectors[pipeline->index].unique_id;
+	if (uid)
+		seq_printf(m, "%s\n", uid);
+	up_read(&front_info->pairs_sem);
+	return 0;
+}
+
+static int unique_id_show(struct seq_file *m, void *data)
+{
+	return xen_drm_front_conn_unique_id_show(m, m->private);
+}
+DEFINE_SHOW_ATTRIBUTE(unique_id);
+
+static void conn_debugfs_init(struct drm_connector *connector,
+			      struct dentry *root)
+{
+	debugfs_create_file("xen_unique_id", 0444, root, to_pipeline(connector),
+			    &unique_id_fops);
+}
+
 static const struct drm_connector_funcs conn_funcs = {
 	.detect = conn_detect,
+	.debugfs_init = conn_debugfs_init,
 	.fill_modes = drm_helper_probe_single_connector_modes,
 	.destroy = drm_connector_cleanup,
 	.reset = drm_atomic_helper_connector_reset,
@@ -243,8 +295,6 @@ int xen_drm_front_conn_init(struct xen_drm_front_drm_pipeline *pipeline)
 	struct drm_device *dev = pipeline->drm_info->drm_dev;
 	struct xen_drm_front_info *front_info = pipeline->drm_info->front_info;
 	struct drm_connector *connector = &pipeline->conn;
-	const char *uid;
-	char *path;
 	int ret;
 
 	drm_connector_helper_add(connector, &conn_helper_funcs);
@@ -259,20 +309,5 @@ int xen_drm_front_conn_init(struct xen_drm_front_drm_pipeline *pipeline)
 		drm_connector_attach_edid_property(connector);
 		pipeline->drm_edid = read_edid(pipeline);
 	}
-
-	/*
-	 * The toolstack's unique-id names the output across reboots: show it
-	 * in the PATH property, where compositors look for a stable name.
-	 */
-	uid = front_info->cfg.connectors[pipeline->index].unique_id;
-	if (!uid)
-		return 0;
-	drm_object_attach_property(&connector->base,
-				   connector->dev->mode_config.path_property, 0);
-	path = kasprintf(GFP_KERNEL, "xen-vdispl:%s", uid);
-	if (!path)
-		return -ENOMEM;
-	ret = drm_connector_set_path_property(connector, path);
-	kfree(path);
-	return ret;
+	return 0;
 }

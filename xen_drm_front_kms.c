@@ -30,6 +30,7 @@
 #include <drm/drm_vblank.h>
 
 #include <xen/xenbus.h>
+#include <xen/interface/io/displif.h>
 
 #include "xen_drm_front.h"
 #include "xen_drm_front_conn.h"
@@ -253,6 +254,7 @@ static void send_pending_event(struct xen_drm_front_drm_pipeline *pipeline)
 	pipeline->pending_event = NULL;
 	pipeline->pending_fb_cookie = 0;
 	pipeline->pending_vblank_ref = false;
+	pipeline->pending_done = false;
 	spin_unlock_irqrestore(&pipeline->flip_lock, flags);
 	if (!event)
 		return;
@@ -272,33 +274,72 @@ static void link_bad_work(struct work_struct *work)
 	struct xen_drm_front_drm_pipeline *pipeline =
 		container_of(work, struct xen_drm_front_drm_pipeline,
 			     link_bad_work);
-
 	struct drm_device *dev = pipeline->conn.dev;
-	bool was_good;
+	unsigned long flags;
+	bool notify;
 
-	/*
-	 * One hotplug event per GOOD -> BAD transition: user space answers it
-	 * with a modeset that sets the link GOOD again. Re-sending it while
-	 * the link is still BAD would loop with a client (fbdev) that
-	 * re-commits on every hotplug against a backend failing every flip.
-	 */
 	drm_modeset_lock(&dev->mode_config.connection_mutex, NULL);
-	was_good = pipeline->conn.state->link_status ==
-		   DRM_MODE_LINK_STATUS_GOOD;
 	pipeline->conn.state->link_status = DRM_MODE_LINK_STATUS_BAD;
 	drm_modeset_unlock(&dev->mode_config.connection_mutex);
-	if (was_good)
+
+	spin_lock_irqsave(&pipeline->flip_lock, flags);
+	notify = pipeline->link_bad_notify;
+	pipeline->link_bad_notify = false;
+	spin_unlock_irqrestore(&pipeline->flip_lock, flags);
+	if (notify)
 		drm_kms_helper_hotplug_event(dev);
 }
 
-static void report_failure(struct xen_drm_front_drm_pipeline *pipeline,
-			   const char *what, int ret)
+static const char *op_name(u8 op)
 {
-	drm_err_ratelimited(pipeline->conn.dev,
-			    "connector %u: backend %s failed: %d, link marked bad\n",
-			    pipeline->index, what, ret);
+	return op == XENDISPL_OP_SET_CONFIG ? "SET_CONFIG" : "PG_FLIP";
+}
+
+/*
+ * A failed SET_CONFIG or PG_FLIP: the link goes BAD and, once per failure,
+ * user space gets a hotplug event and the log an error. Once: the fbdev
+ * client answers every hotplug with a commit through
+ * __drm_atomic_helper_set_config(), which sets the link GOOD again and so
+ * forces a full modeset; against a backend that cannot light the head,
+ * a hotplug per failure re-lights it forever. Further failures keep the
+ * link BAD quietly until the request that failed succeeds again (a PG_FLIP
+ * success ends any failure: the display shows what it is given); the
+ * rest is user space's decision.
+ */
+static void report_failure(struct xen_drm_front_drm_pipeline *pipeline,
+			   u8 op, int ret)
+{
+	unsigned long flags;
+	bool first;
+
+	spin_lock_irqsave(&pipeline->flip_lock, flags);
+	first = !pipeline->failed_op;
+	if (first) {
+		pipeline->failed_op = op;
+		pipeline->link_bad_notify = true;
+	}
+	spin_unlock_irqrestore(&pipeline->flip_lock, flags);
+	if (first)
+		drm_err(pipeline->conn.dev,
+			"connector %u: backend %s failed: %d, link marked bad\n",
+			pipeline->index, op_name(op), ret);
+	else
+		drm_dbg_kms(pipeline->conn.dev,
+			    "connector %u: backend %s failed again: %d\n",
+			    pipeline->index, op_name(op), ret);
 	/* Locks the connection mutex: not from within the commit. */
 	schedule_work(&pipeline->link_bad_work);
+}
+
+/* @op succeeded: the failure it ends is over, the next one is news. */
+static void report_success(struct xen_drm_front_drm_pipeline *pipeline, u8 op)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pipeline->flip_lock, flags);
+	if (pipeline->failed_op == op || op == XENDISPL_OP_PG_FLIP)
+		pipeline->failed_op = 0;
+	spin_unlock_irqrestore(&pipeline->flip_lock, flags);
 }
 
 static void frame_done_work(struct work_struct *work)
@@ -315,9 +356,30 @@ static void frame_done_work(struct work_struct *work)
 }
 
 /*
+ * The last ideal vblank at or before @now, at least one period after
+ * @pipeline->last_vblank. Vblank timestamps are these ideal times, not the
+ * moment a timer callback or an event happened to run: they are exact
+ * multiples of the frame time apart, which clients calibrate on, and they
+ * never go backwards. Called with @vblank_lock held.
+ */
+static ktime_t next_vblank(struct xen_drm_front_drm_pipeline *pipeline,
+			   ktime_t now)
+{
+	s64 period = ktime_to_ns(pipeline->vblank_period);
+	s64 since = ktime_to_ns(ktime_sub(now, pipeline->last_vblank));
+	s64 n = 1;
+
+	if (since > 0)
+		n = max_t(s64, 1, div64_s64(since, period));
+	return ktime_add_ns(pipeline->last_vblank, n * period);
+}
+
+/*
  * displif has no vertical blanking: a timer at the mode's refresh rate
  * provides DRM's vblank counters and timestamps, which compositors pace
  * themselves with. Flips still complete on the backend's EVT_PG_FLIP.
+ * The timer is programmed for the next ideal vblank; that time, not the
+ * callback's, is the vblank's timestamp (crtc_get_vblank_timestamp()).
  */
 static enum hrtimer_restart vblank_timer_fn(struct hrtimer *timer)
 {
@@ -331,49 +393,66 @@ static enum hrtimer_restart vblank_timer_fn(struct hrtimer *timer)
 	/* Off, or re-armed by a frame done while this callback waited. */
 	tick = pipeline->vblank_on && !hrtimer_is_queued(timer);
 	if (tick) {
-		pipeline->last_vblank = ktime_get();
-		hrtimer_forward(timer, pipeline->last_vblank,
-				pipeline->vblank_period);
+		pipeline->last_vblank = next_vblank(pipeline, ktime_get());
+		hrtimer_set_expires(timer, ktime_add(pipeline->last_vblank,
+						     pipeline->vblank_period));
 	}
 	spin_unlock_irqrestore(&pipeline->vblank_lock, flags);
 	if (!tick)
 		return HRTIMER_NORESTART;
 	drm_crtc_handle_vblank(&pipeline->pipe.crtc);
+	/* A flip the backend showed since completes at this vblank. */
+	if (READ_ONCE(pipeline->pending_done)) {
+		cancel_delayed_work(&pipeline->frame_done_work);
+		send_pending_event(pipeline);
+	}
 	return HRTIMER_RESTART;
 }
 
 /*
  * The backend's EVT_PG_FLIP is the nearest thing displif has to a vblank.
- * One is counted as the next vblank if it comes at least 3/4 of a period
- * after the last vblank, or if no vblank was counted since the last flip
- * completed (a flip completes at a vblank of its own, as on real hardware:
- * flip events carry increasing sequence numbers even when the backend's
- * frames jitter). Any pushes the timer to 5/4 of a period later. A backend
+ * One that comes a period or more after the last vblank is counted as the
+ * vblank(s) since, stamped with the last ideal vblank time before it (never
+ * a time to come), and pushes the timer to 5/4 of a period later: a backend
  * that paces its flips at the refresh rate then drives the counter itself
  * and the timer never fires, so the guest wakes once a frame, not twice.
  * Without flips the timer takes over again.
+ *
+ * A flip completes at a vblank of its own, as on real hardware: flip
+ * events carry increasing sequence numbers and timestamps. So a flip done
+ * sooner, with no vblank counted since the last flip event, completes at
+ * the next ideal vblank: the timer is armed for it and sends the event
+ * (the frame-done timeout stays armed in case it never fires). Return:
+ * false if so, true if the flip's event may go now.
  */
-static void vblank_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline)
+static bool vblank_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline)
 {
 	ktime_t now = ktime_get();
 	unsigned long flags;
-	bool tick = false;
+	bool tick = false, defer = false;
 
 	spin_lock_irqsave(&pipeline->vblank_lock, flags);
 	if (pipeline->vblank_on) {
 		tick = ktime_sub(now, pipeline->last_vblank) >=
-		       pipeline->vblank_period * 3 / 4 ||
-		       drm_crtc_vblank_count(&pipeline->pipe.crtc) ==
-		       READ_ONCE(pipeline->last_flip_seq);
+		       pipeline->vblank_period;
+		defer = !tick && drm_crtc_vblank_count(&pipeline->pipe.crtc) ==
+				 READ_ONCE(pipeline->last_flip_seq);
 		if (tick)
-			pipeline->last_vblank = now;
-		hrtimer_start(&pipeline->vblank_timer,
-			      pipeline->vblank_period * 5 / 4,
-			      HRTIMER_MODE_REL);
+			pipeline->last_vblank = next_vblank(pipeline, now);
+		if (defer)
+			hrtimer_start(&pipeline->vblank_timer,
+				      ktime_add(pipeline->last_vblank,
+						pipeline->vblank_period),
+				      HRTIMER_MODE_ABS);
+		else
+			hrtimer_start(&pipeline->vblank_timer,
+				      pipeline->vblank_period * 5 / 4,
+				      HRTIMER_MODE_REL);
 	}
 	spin_unlock_irqrestore(&pipeline->vblank_lock, flags);
 	if (tick)
 		drm_crtc_handle_vblank(&pipeline->pipe.crtc);
+	return !defer;
 }
 
 /**
@@ -381,8 +460,9 @@ static void vblank_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline)
  * @pipeline: the connector's pipeline
  * @fb_cookie: the framebuffer named by EVT_PG_FLIP
  *
- * Completes the pending flip if it was to @fb_cookie; anything else is a
- * stale or bogus event and is ignored. Context: any, including IRQ.
+ * Completes the pending flip if it was to @fb_cookie, now or at the next
+ * vblank (see vblank_on_frame_done()); anything else is a stale or bogus
+ * event and is ignored. Context: any, including IRQ.
  */
 void xen_drm_front_kms_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline,
 				     u64 fb_cookie)
@@ -393,6 +473,9 @@ void xen_drm_front_kms_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline
 	spin_lock_irqsave(&pipeline->flip_lock, flags);
 	ours = pipeline->pending_event && fb_cookie &&
 	       fb_cookie == pipeline->pending_fb_cookie;
+	/* From now on the next vblank may complete it. */
+	if (ours)
+		pipeline->pending_done = true;
 	spin_unlock_irqrestore(&pipeline->flip_lock, flags);
 	if (!ours) {
 		drm_dbg_kms(pipeline->conn.dev,
@@ -400,9 +483,47 @@ void xen_drm_front_kms_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline
 			    pipeline->index, fb_cookie);
 		return;
 	}
+	/* Else completed by the vblank timer; see vblank_on_frame_done(). */
+	if (!vblank_on_frame_done(pipeline))
+		return;
 	cancel_delayed_work(&pipeline->frame_done_work);
-	vblank_on_frame_done(pipeline);
 	send_pending_event(pipeline);
+}
+
+/**
+ * xen_drm_front_kms_timings_valid() - are a mode's timings showable at all
+ * @mode: the mode
+ *
+ * The backend ignores the timings, but DRM derives the refresh rate and
+ * the vblank period from them, and clients pace themselves with those:
+ * the clock must be positive and no more than
+ * %XEN_DRM_FRONT_MAX_CLOCK_KHZ (8192x8192 at 240 Hz with blanking),
+ * the totals at least the visible size, and the refresh rate from
+ * %XEN_DRM_FRONT_MIN_REFRESH_HZ to %XEN_DRM_FRONT_MAX_REFRESH_HZ.
+ *
+ * Return: MODE_OK or why not.
+ */
+enum drm_mode_status
+xen_drm_front_kms_timings_valid(const struct drm_display_mode *mode)
+{
+	u64 frame, mhz;
+
+	if (mode->clock <= 0)
+		return MODE_CLOCK_LOW;
+	if (mode->clock > XEN_DRM_FRONT_MAX_CLOCK_KHZ)
+		return MODE_CLOCK_HIGH;
+	if (mode->htotal <= 0 || mode->htotal < mode->hdisplay)
+		return MODE_H_ILLEGAL;
+	if (mode->vtotal <= 0 || mode->vtotal < mode->vdisplay)
+		return MODE_V_ILLEGAL;
+	/* In mHz: clock (kHz) * 10^6 / pixels per frame, no overflow. */
+	frame = (u64)mode->htotal * mode->vtotal;
+	mhz = div64_u64((u64)mode->clock * 1000000, frame);
+	if (mhz < XEN_DRM_FRONT_MIN_REFRESH_HZ * 1000)
+		return MODE_CLOCK_LOW;
+	if (mhz > XEN_DRM_FRONT_MAX_REFRESH_HZ * 1000)
+		return MODE_CLOCK_HIGH;
+	return MODE_OK;
 }
 
 static enum drm_mode_status
@@ -410,7 +531,11 @@ display_mode_valid(struct drm_simple_display_pipe *pipe,
 		   const struct drm_display_mode *mode)
 {
 	struct xen_drm_front_drm_pipeline *pipeline = to_pipeline(pipe);
+	enum drm_mode_status status;
 
+	status = xen_drm_front_kms_timings_valid(mode);
+	if (status != MODE_OK)
+		return status;
 	if (mode->flags & DRM_MODE_FLAG_INTERLACE)
 		return MODE_NO_INTERLACE;
 	if (mode->flags & DRM_MODE_FLAG_DBLSCAN)
@@ -427,30 +552,89 @@ static int set_config_from_state(struct xen_drm_front_drm_pipeline *pipeline,
 				 const struct drm_plane_state *plane_state)
 {
 	struct drm_framebuffer *fb = plane_state->fb;
+	int ret;
 
 	xen_drm_front_gem_flush(fb->obj[0]);
-	return xen_drm_front_set_config(pipeline, plane_state->src_x >> 16,
-					plane_state->src_y >> 16,
-					crtc_state->mode.hdisplay,
-					crtc_state->mode.vdisplay,
-					fb->format->cpp[0] * 8,
-					xen_drm_front_fb_to_cookie(fb));
+	ret = xen_drm_front_set_config(pipeline, plane_state->src_x >> 16,
+				       plane_state->src_y >> 16,
+				       crtc_state->mode.hdisplay,
+				       crtc_state->mode.vdisplay,
+				       fb->format->cpp[0] * 8,
+				       xen_drm_front_fb_to_cookie(fb));
+	pipeline->lit = !ret;
+	if (ret)
+		report_failure(pipeline, XENDISPL_OP_SET_CONFIG, ret);
+	else
+		report_success(pipeline, XENDISPL_OP_SET_CONFIG);
+	return ret;
+}
+
+/*
+ * The vblank period is the mode's frame time exactly as DRM's vblank code
+ * computes it (drm_calc_timestamping_constants(), at each modeset), so the
+ * counts it derives from our timestamps are exact. display_mode_valid()
+ * bounds it; 60 Hz if there is none yet.
+ */
+static ktime_t vblank_period(struct xen_drm_front_drm_pipeline *pipeline)
+{
+	struct drm_crtc *crtc = &pipeline->pipe.crtc;
+	int ns = crtc->dev->vblank[drm_crtc_index(crtc)].framedur_ns;
+
+	return ns_to_ktime(ns > 0 ? ns : NSEC_PER_SEC / 60);
 }
 
 static int display_enable_vblank(struct drm_simple_display_pipe *pipe)
 {
 	struct xen_drm_front_drm_pipeline *pipeline = to_pipeline(pipe);
-	int hz = drm_mode_vrefresh(&pipe->crtc.state->mode);
+	struct drm_crtc *crtc = &pipe->crtc;
+	struct drm_vblank_crtc *vblank = &crtc->dev->vblank[drm_crtc_index(crtc)];
+	unsigned long flags;
+	s64 since, period, periods;
+
+	spin_lock_irqsave(&pipeline->vblank_lock, flags);
+	pipeline->vblank_period = vblank_period(pipeline);
+	period = ktime_to_ns(pipeline->vblank_period);
+	/*
+	 * Go on from the last timestamp DRM stored (drm_vblank_enable()
+	 * holds vblank_time_lock, so it is stable): the last ideal vblank
+	 * before now. The count DRM derives for the time vblank was off is
+	 * then exact too, and timestamps never go back.
+	 */
+	since = ktime_to_ns(ktime_sub(ktime_get(), vblank->time));
+	periods = since > 0 ? div64_s64(since, period) : 0;
+	pipeline->last_vblank = ktime_add_ns(vblank->time, periods * period);
+	pipeline->vblank_on = true;
+	hrtimer_start(&pipeline->vblank_timer,
+		      ktime_add(pipeline->last_vblank, pipeline->vblank_period),
+		      HRTIMER_MODE_ABS);
+	spin_unlock_irqrestore(&pipeline->vblank_lock, flags);
+	return 0;
+}
+
+/*
+ * The timestamp of the last vblank counted; DRM's vblank code derives the
+ * count from the difference between two. While the timer is off (DRM asks
+ * when it turns vblank on for a CRTC), the last ideal vblank before now,
+ * on the same grid; the present if there never was one.
+ */
+static bool crtc_get_vblank_timestamp(struct drm_crtc *crtc, int *max_error,
+				      ktime_t *vblank_time, bool in_vblank_irq)
+{
+	struct xen_drm_front_drm_pipeline *pipeline =
+		container_of(crtc, struct xen_drm_front_drm_pipeline, pipe.crtc);
+	s64 period, since;
 	unsigned long flags;
 
 	spin_lock_irqsave(&pipeline->vblank_lock, flags);
-	pipeline->vblank_period = ns_to_ktime(NSEC_PER_SEC / (hz > 0 ? hz : 60));
-	pipeline->last_vblank = ktime_get();
-	pipeline->vblank_on = true;
-	hrtimer_start(&pipeline->vblank_timer, pipeline->vblank_period,
-		      HRTIMER_MODE_REL);
+	*vblank_time = pipeline->last_vblank;
+	period = ktime_to_ns(pipeline->vblank_period);
+	since = ktime_to_ns(ktime_sub(ktime_get(), pipeline->last_vblank));
+	if (!pipeline->vblank_on && since > 0)
+		*vblank_time = period <= 0 ? ktime_get() :
+			ktime_add_ns(pipeline->last_vblank,
+				     div64_s64(since, period) * period);
 	spin_unlock_irqrestore(&pipeline->vblank_lock, flags);
-	return 0;
+	return true;
 }
 
 static void display_disable_vblank(struct drm_simple_display_pipe *pipe)
@@ -474,14 +658,13 @@ static void display_enable(struct drm_simple_display_pipe *pipe,
 {
 	struct xen_drm_front_drm_pipeline *pipeline = to_pipeline(pipe);
 	struct drm_framebuffer *fb = plane_state->fb;
-	int ret, idx;
+	int idx;
 
 	drm_crtc_vblank_on(&pipe->crtc);
 	if (!fb || !drm_dev_enter(pipe->crtc.dev, &idx))
 		goto out;
-	ret = set_config_from_state(pipeline, crtc_state, plane_state);
-	if (ret)
-		report_failure(pipeline, "SET_CONFIG", ret);
+	/* A failure is reported, and leaves the display dark. */
+	set_config_from_state(pipeline, crtc_state, plane_state);
 	drm_dev_exit(idx);
 out:
 	/* display_update() left the commit's event for us. */
@@ -493,7 +676,9 @@ static void display_disable(struct drm_simple_display_pipe *pipe)
 	struct xen_drm_front_drm_pipeline *pipeline = to_pipeline(pipe);
 	int ret, idx;
 
-	if (drm_dev_enter(pipe->crtc.dev, &idx)) {
+	/* Nothing to turn off on a backend that never lit the display. */
+	if (pipeline->lit && drm_dev_enter(pipe->crtc.dev, &idx)) {
+		pipeline->lit = false;
 		ret = xen_drm_front_set_config(pipeline, 0, 0, 0, 0, 0, 0);
 		if (ret)
 			drm_dbg_kms(pipe->crtc.dev,
@@ -561,9 +746,13 @@ static void display_update(struct drm_simple_display_pipe *pipe,
 	 */
 	if (crtc->state->active && drm_atomic_crtc_needs_modeset(crtc->state))
 		return;
-	/* Only a change of framebuffer on a lit display is a flip. */
+	/*
+	 * Only a change of framebuffer on a lit display is a flip. A display
+	 * whose SET_CONFIG failed is not lit: its flips would fail too, once
+	 * per DIRTYFB of a console; it stays dark until a modeset lights it.
+	 */
 	if (!crtc->state->active || !old_plane_state->fb || !plane_state->fb ||
-	    !drm_dev_enter(crtc->dev, &idx)) {
+	    !pipeline->lit || !drm_dev_enter(crtc->dev, &idx)) {
 		send_pending_event(pipeline);
 		return;
 	}
@@ -592,7 +781,9 @@ static void display_update(struct drm_simple_display_pipe *pipe,
 	} else if (ret) {
 		cancel_delayed_work(&pipeline->frame_done_work);
 		send_pending_event(pipeline);
-		report_failure(pipeline, "PG_FLIP", ret);
+		report_failure(pipeline, XENDISPL_OP_PG_FLIP, ret);
+	} else {
+		report_success(pipeline, XENDISPL_OP_PG_FLIP);
 	}
 	drm_dev_exit(idx);
 }
@@ -630,12 +821,22 @@ static int pipeline_init(struct xen_drm_front_drm_info *drm_info,
 	ret = xen_drm_front_conn_init(pipeline);
 	if (ret)
 		return ret;
-	return drm_simple_display_pipe_init(drm_info->drm_dev, &pipeline->pipe,
-					    &display_funcs,
-					    xen_drm_front_formats,
-					    ARRAY_SIZE(xen_drm_front_formats),
-					    xen_drm_front_modifiers,
-					    &pipeline->conn);
+	ret = drm_simple_display_pipe_init(drm_info->drm_dev, &pipeline->pipe,
+					   &display_funcs,
+					   xen_drm_front_formats,
+					   ARRAY_SIZE(xen_drm_front_formats),
+					   xen_drm_front_modifiers,
+					   &pipeline->conn);
+	if (ret)
+		return ret;
+	/*
+	 * The simple pipe's CRTC functions, plus our vblank timestamps: the
+	 * simple pipe has no hook for them. The copy lives in the device.
+	 */
+	drm_info->crtc_funcs = *pipeline->pipe.crtc.funcs;
+	drm_info->crtc_funcs.get_vblank_timestamp = crtc_get_vblank_timestamp;
+	pipeline->pipe.crtc.funcs = &drm_info->crtc_funcs;
+	return 0;
 }
 
 /* The DRM device is being freed: nothing of ours may run any more. */

@@ -23,6 +23,7 @@ struct options opt = {
 	.out_dir = "/out",
 	.versions = "1,2",
 	.fault_op = -1,
+	.fault_conn = -1,
 };
 
 xenevtchn_handle *g_xce;
@@ -194,6 +195,7 @@ static void usage(FILE *fp)
 "                       dropevents close:N\n"
 "  --fault-after N      fault only requests after the N-th (default 0)\n"
 "  --fault-op OP        fault only this op (DBUF_CREATE ... GET_EDID)\n"
+"  --fault-conn N       fault only requests on connector N's ring\n"
 "  --restart            after close:N go back to InitWait\n"
 "  --vsync-hz N         deliver EVT_PG_FLIP on the next tick of an N Hz clock\n"
 "  --domid N            our own domain id (default 0)\n"
@@ -313,7 +315,7 @@ static int do_write_edid(const char *arg)
 static int parse_args(int argc, char **argv, bool *selftest)
 {
 	enum { O_OUT = 256, O_VERSIONS, O_NOVERSIONS, O_NOEDID, O_EDIDMODES, O_FAULT,
-	       O_FAULTAFTER, O_FAULTOP, O_RESTART, O_VSYNC, O_DOMID, O_VERBOSE,
+	       O_FAULTAFTER, O_FAULTOP, O_FAULTCONN, O_RESTART, O_VSYNC, O_DOMID, O_VERBOSE,
 	       O_SELFTEST, O_WRITEEDID, O_HELP };
 	static const struct option lo[] = {
 		{ "out", required_argument, 0, O_OUT },
@@ -324,6 +326,7 @@ static int parse_args(int argc, char **argv, bool *selftest)
 		{ "fault", required_argument, 0, O_FAULT },
 		{ "fault-after", required_argument, 0, O_FAULTAFTER },
 		{ "fault-op", required_argument, 0, O_FAULTOP },
+		{ "fault-conn", required_argument, 0, O_FAULTCONN },
 		{ "restart", no_argument, 0, O_RESTART },
 		{ "vsync-hz", required_argument, 0, O_VSYNC },
 		{ "domid", required_argument, 0, O_DOMID },
@@ -373,6 +376,13 @@ static int parse_args(int argc, char **argv, bool *selftest)
 				fprintf(stderr, "bad --fault-op %s\n", optarg);
 				return -1;
 			}
+			break;
+		case O_FAULTCONN:
+			if (!parse_num(optarg, 0, 15, &v)) {
+				fprintf(stderr, "bad --fault-conn %s\n", optarg);
+				return -1;
+			}
+			opt.fault_conn = (int)v;
 			break;
 		case O_RESTART: opt.restart = true; break;
 		case O_VSYNC:
@@ -471,10 +481,10 @@ int main(int argc, char **argv)
 	}
 
 	trace("%.3f INFO start pid=%d versions=%s edid=%s modes=%u fault=%s after=%llu op=%s "
-	      "restart=%d vsync=%u", t_rel(), (int)getpid(), opt.versions ? opt.versions : "none",
+	      "conn=%d restart=%d vsync=%u", t_rel(), (int)getpid(), opt.versions ? opt.versions : "none",
 	      opt.no_edid ? "no" : "yes", opt.n_edid_modes, opt.fault_str ? opt.fault_str : "none",
 	      (unsigned long long)opt.fault_after,
-	      opt.fault_op >= 0 ? op_name((unsigned int)opt.fault_op) : "all", opt.restart,
+	      opt.fault_op >= 0 ? op_name((unsigned int)opt.fault_op) : "all", opt.fault_conn, opt.restart,
 	      opt.vsync_hz);
 	if (xen_real_open() != 0)
 		return 1;

@@ -951,7 +951,7 @@ static void fault_garbage(struct connector *c)
 	      c->dev->fe_domid, c->dev->devid, c->idx, c->sring->rsp_prod);
 }
 
-static bool fault_eligible(unsigned int op, uint64_t seq)
+static bool fault_eligible(unsigned int op, unsigned int conn, uint64_t seq)
 {
 	static bool close_done;
 	static long close_seen;
@@ -959,6 +959,8 @@ static bool fault_eligible(unsigned int op, uint64_t seq)
 	if (opt.fault == FAULT_NONE || seq <= opt.fault_after)
 		return false;
 	if (opt.fault_op >= 0 && (unsigned int)opt.fault_op != op)
+		return false;
+	if (opt.fault_conn >= 0 && (unsigned int)opt.fault_conn != conn)
 		return false;
 	if (opt.fault == FAULT_CLOSE) {
 		/* one-shot: after the N-th eligible request */
@@ -1030,7 +1032,7 @@ static void handle_request(struct connector *c, const struct xendispl_req *req)
 	d->requests++;
 	status_dirty();
 	trace_req(c, req);
-	faulted = fault_eligible(req->operation, g_requests);
+	faulted = fault_eligible(req->operation, c->idx, g_requests);
 
 	memset(&p, 0, sizeof(p));
 	p.rsp.id = req->id;

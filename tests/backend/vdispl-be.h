@@ -139,6 +139,7 @@ struct options {
 	const char *fault_str;
 	uint64_t fault_after;
 	int fault_op;                /* -1: all ops */
+	int fault_conn;              /* -1: all connectors */
 	bool restart;
 	unsigned int vsync_hz;
 	bool verbose;

@@ -323,6 +323,11 @@ retry:
 		if (ret)
 			goto out;
 		crtc_state->active = !!fb;
+		/*
+		 * As __drm_atomic_helper_set_config() does for fbdev and
+		 * legacy SETCRTC: a modeset retrains the link.
+		 */
+		conn_state->link_status = DRM_LINK_STATUS_GOOD;
 		ret = drm_atomic_set_crtc_for_connector(conn_state,
 							fb ? crtc : NULL);
 		if (ret)
@@ -345,6 +350,48 @@ retry:
 	}
 	ret = nonblock ? drm_atomic_nonblocking_commit(state) :
 		drm_atomic_commit(state);
+out:
+	if (ret == -EDEADLK) {
+		drm_atomic_state_clear(state);
+		ret = drm_modeset_backoff(&ctx);
+		if (!ret)
+			goto retry;
+	}
+	drm_atomic_state_put(state);
+fini:
+	drm_modeset_drop_locks(&ctx);
+	drm_modeset_acquire_fini(&ctx);
+	return ret;
+}
+
+int kt_commit_crtc(struct kt_dev *kd, unsigned int idx, bool enable,
+		   bool active)
+{
+	struct drm_crtc *crtc = &kt_pipeline(kd, idx)->pipe.crtc;
+	struct drm_modeset_acquire_ctx ctx;
+	struct drm_crtc_state *crtc_state;
+	struct drm_atomic_state *state;
+	int ret;
+
+	drm_modeset_acquire_init(&ctx, 0);
+	state = drm_atomic_state_alloc(kd->drm);
+	if (!state) {
+		ret = -ENOMEM;
+		goto fini;
+	}
+	state->acquire_ctx = &ctx;
+retry:
+	crtc_state = drm_atomic_get_crtc_state(state, crtc);
+	ret = PTR_ERR_OR_ZERO(crtc_state);
+	if (ret)
+		goto out;
+	if (!enable) {
+		ret = drm_atomic_set_mode_for_crtc(crtc_state, NULL);
+		if (ret)
+			goto out;
+	}
+	crtc_state->active = active;
+	ret = drm_atomic_commit(state);
 out:
 	if (ret == -EDEADLK) {
 		drm_atomic_state_clear(state);

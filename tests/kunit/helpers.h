@@ -91,6 +91,12 @@ void kt_fb_destroy(struct kt_dev *kd, struct kt_fb *kfb);
 int kt_commit_enable(struct kt_dev *kd, unsigned int idx,
 		     struct drm_framebuffer *fb);
 /*
+ * Change only CRTC @idx, blocking: ACTIVE = @active (DPMS), and with
+ * !@enable also MODE_ID = 0; the plane keeps its framebuffer and CRTC.
+ */
+int kt_commit_crtc(struct kt_dev *kd, unsigned int idx, bool enable,
+		   bool active);
+/*
  * Page flip pipe @idx to @fb (no modeset), as user space does: nonblocking;
  * returns once the PG_FLIP went out (or the flip is done).
  */

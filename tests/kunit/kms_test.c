@@ -11,7 +11,9 @@
 
 #include <linux/delay.h>
 #include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
+#include <linux/seq_file.h>
 
 #include <drm/drm_atomic.h>
 #include <drm/drm_connector.h>
@@ -32,6 +34,7 @@
 #include "drm_crtc_internal.h"
 
 #include "../../xen_drm_front.h"
+#include "../../xen_drm_front_conn.h"
 #include "../../xen_drm_front_evtchnl.h"
 #include "../../xen_drm_front_gem.h"
 #include "../../xen_drm_front_kms.h"
@@ -487,6 +490,138 @@ static u64 fb_cookie_of(struct kunit *test)
 	return last_req(test, XENDISPL_OP_FB_ATTACH)->req.op.fb_attach.fb_cookie;
 }
 
+/* Timings nothing can show are refused, whatever the size. */
+static void kms_mode_timings(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct drm_simple_display_pipe *pipe = &kt_pipeline(kd, 0)->pipe;
+	struct drm_display_mode *mode, *big;
+
+	mode = xen_drm_front_conn_mode_create(kd->drm, KMS_W, KMS_H);
+	KUNIT_ASSERT_NOT_NULL(test, mode);
+	KUNIT_EXPECT_EQ(test, pipe->funcs->mode_valid(pipe, mode), MODE_OK);
+
+	mode->clock = INT_MAX;
+	KUNIT_EXPECT_EQ(test, pipe->funcs->mode_valid(pipe, mode), MODE_CLOCK_HIGH);
+	mode->clock = 0;
+	KUNIT_EXPECT_EQ(test, pipe->funcs->mode_valid(pipe, mode), MODE_CLOCK_LOW);
+	mode->clock = -25000;
+	KUNIT_EXPECT_EQ(test, pipe->funcs->mode_valid(pipe, mode), MODE_CLOCK_LOW);
+	/* 640x480 at 1000 Hz, at 0.002 Hz. */
+	mode->clock = mode->htotal * mode->vtotal;
+	KUNIT_EXPECT_EQ(test, pipe->funcs->mode_valid(pipe, mode), MODE_CLOCK_HIGH);
+	mode->clock = 1;
+	KUNIT_EXPECT_EQ(test, pipe->funcs->mode_valid(pipe, mode), MODE_CLOCK_LOW);
+	mode->clock = 25000;
+	KUNIT_EXPECT_EQ(test, pipe->funcs->mode_valid(pipe, mode), MODE_OK);
+	mode->htotal = 0;
+	KUNIT_EXPECT_EQ(test, pipe->funcs->mode_valid(pipe, mode), MODE_H_ILLEGAL);
+	mode->htotal = KMS_W - 1;
+	KUNIT_EXPECT_EQ(test, pipe->funcs->mode_valid(pipe, mode), MODE_H_ILLEGAL);
+	mode->htotal = 800;
+	mode->vtotal = 0;
+	KUNIT_EXPECT_EQ(test, pipe->funcs->mode_valid(pipe, mode), MODE_V_ILLEGAL);
+	mode->vtotal = 525;
+	KUNIT_EXPECT_EQ(test, pipe->funcs->mode_valid(pipe, mode), MODE_OK);
+	drm_mode_destroy(kd->drm, mode);
+
+	/* Our largest size at 60 Hz and at 240 Hz is fine; above, not. */
+	big = xen_drm_front_conn_mode_create(kd->drm, 8192, 8192);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_EXPECT_EQ(test, xen_drm_front_kms_timings_valid(big), MODE_OK);
+	big->clock *= 4;
+	KUNIT_EXPECT_EQ(test, xen_drm_front_kms_timings_valid(big), MODE_OK);
+	big->clock += big->clock / 100;
+	KUNIT_EXPECT_EQ(test, xen_drm_front_kms_timings_valid(big), MODE_CLOCK_HIGH);
+	drm_mode_destroy(kd->drm, big);
+}
+
+/*
+ * DPMS off (ACTIVE = 0) keeps the plane and its framebuffer: the display
+ * goes dark (an all-zero SET_CONFIG), a flip meanwhile is no request, and
+ * ACTIVE = 1 shows the plane's framebuffer again.
+ */
+static void kms_dpms_off_on(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+	u64 cookie_b = fb_cookie_of(test);
+	const struct fake_be_req *cfg;
+
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	KUNIT_EXPECT_EQ(test, kt_commit_crtc(kd, 0, true, false), 0);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_SET_CONFIG), 2);
+	cfg = last_req(test, XENDISPL_OP_SET_CONFIG);
+	KUNIT_EXPECT_EQ(test, cfg->req.op.set_config.fb_cookie, 0);
+	KUNIT_EXPECT_EQ(test, cfg->req.op.set_config.width, 0);
+	KUNIT_EXPECT_PTR_EQ(test, kt_pipeline(kd, 0)->pipe.plane.state->fb, a->fb);
+
+	KUNIT_EXPECT_EQ(test, kt_commit_flip_sync(kd, 0, b->fb), 0);
+	KUNIT_EXPECT_TRUE(test, kt_flip_done(kd, 0));
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 0);
+
+	KUNIT_EXPECT_EQ(test, kt_commit_crtc(kd, 0, true, true), 0);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_SET_CONFIG), 3);
+	cfg = last_req(test, XENDISPL_OP_SET_CONFIG);
+	KUNIT_EXPECT_EQ(test, cfg->req.op.set_config.fb_cookie, cookie_b);
+	KUNIT_EXPECT_EQ(test, cfg->req.op.set_config.width, KMS_W);
+}
+
+/*
+ * Disabling the CRTC (MODE_ID = 0) while the primary plane keeps its
+ * framebuffer is refused by DRM's helpers, as for every simple-pipe
+ * driver: drm_atomic_helper_check_plane_state() will not update a plane
+ * on a disabled CRTC. User space detaches the plane in the same commit.
+ */
+static void kms_disable_with_plane_rejected(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	KUNIT_EXPECT_EQ(test, kt_commit_crtc(kd, 0, false, false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_SET_CONFIG), 1);
+	KUNIT_EXPECT_TRUE(test, kt_pipeline(kd, 0)->pipe.crtc.state->active);
+	/* With the plane detached, it is a plain disable. */
+	KUNIT_EXPECT_EQ(test, kt_commit_enable(kd, 0, NULL), 0);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_SET_CONFIG), 2);
+}
+
+/* The unique-id is in the connector's debugfs, not in PATH (DP MST's). */
+static void kms_unique_id_not_path(struct kunit *test)
+{
+	struct kms_ctx *ctx = test->priv;
+	struct kt_dev *kd = &ctx->kd;
+	struct drm_connector *conn;
+	struct seq_file m = {};
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, kt_dev_probe(test, kd, 2, KMS_RES, false), 0);
+	fake_xb_write_conn(kd->fdev, 0, XENDISPL_FIELD_UNIQUE_ID, "HDMI-A-1");
+	KUNIT_ASSERT_EQ(test, kt_dev_initwait(kd), 0);
+	KUNIT_ASSERT_EQ(test, kt_dev_connected(kd), 0);
+	KUNIT_ASSERT_EQ(test, kt_client_open(kd), 0);
+
+	conn = &kt_pipeline(kd, 0)->conn;
+	/* drm_object_property_get_value() WARNs on an atomic driver. */
+	for (i = 0; i < conn->base.properties->count; i++)
+		KUNIT_EXPECT_PTR_NE(test, conn->base.properties->properties[i],
+				    kd->drm->mode_config.path_property);
+	KUNIT_EXPECT_NULL(test, conn->path_blob_ptr);
+	KUNIT_EXPECT_NOT_NULL(test, conn->funcs->debugfs_init);
+
+	m.size = 256;
+	m.buf = kunit_kzalloc(test, m.size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+	KUNIT_ASSERT_EQ(test, xen_drm_front_conn_unique_id_show(&m, kt_pipeline(kd, 0)), 0);
+	m.buf[m.count] = '\0';
+	KUNIT_EXPECT_STREQ(test, m.buf, "HDMI-A-1\n");
+	m.count = 0;
+	KUNIT_ASSERT_EQ(test, xen_drm_front_conn_unique_id_show(&m, kt_pipeline(kd, 1)), 0);
+	KUNIT_EXPECT_EQ(test, m.count, 0);
+}
+
 /* The flip's event goes out on EVT_PG_FLIP for its framebuffer only. */
 static void kms_flip_event(struct kunit *test)
 {
@@ -517,7 +652,7 @@ static void kms_flip_event(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, kt_flip_done(kd, 0));
 
 	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP, cookie_b, true);
-	KUNIT_EXPECT_TRUE(test, kt_flip_done(kd, 0));
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 0, 500));
 	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&kt_pipeline(kd, 0)->frame_done_work));
 
 	/* A duplicate is harmless; the next flip works the same way. */
@@ -525,7 +660,7 @@ static void kms_flip_event(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, a->fb), 0);
 	KUNIT_EXPECT_FALSE(test, kt_flip_done(kd, 0));
 	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP, cookie_a, true);
-	KUNIT_EXPECT_TRUE(test, kt_flip_done(kd, 0));
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 0, 500));
 	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 2);
 }
 
@@ -585,7 +720,7 @@ static void kms_flip_event_other_connector(struct kunit *test)
 	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP, cookie_b, true);
 	KUNIT_EXPECT_FALSE(test, kt_flip_done(kd, 1));
 	fake_be_send_event(&kd->be, 1, XENDISPL_EVT_PG_FLIP, cookie_b, true);
-	KUNIT_EXPECT_TRUE(test, kt_flip_done(kd, 1));
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 1, 500));
 }
 
 /*
@@ -616,23 +751,45 @@ static void kms_flip_holds_vblank(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&kd->drm->vblank[0].refcount), 0);
 }
 
-/* Park the vblank timer far away and pretend the last vblank was at @last. */
-static void kt_vblank_set(struct xen_drm_front_drm_pipeline *pipeline,
-			  ktime_t last)
+/* Park the vblank timer far away. */
+static void kt_vblank_park(struct xen_drm_front_drm_pipeline *pipeline)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&pipeline->vblank_lock, flags);
-	pipeline->last_vblank = last;
 	hrtimer_start(&pipeline->vblank_timer, ms_to_ktime(10000),
 		      HRTIMER_MODE_REL);
 	spin_unlock_irqrestore(&pipeline->vblank_lock, flags);
 }
 
 /*
- * An EVT_PG_FLIP 3/4 of a period or more after the last vblank is counted
- * as the next vblank; one sooner is not, unless no vblank came since the
- * last flip event. All push the timer 5/4 of a period on.
+ * Park the vblank timer and count a vblank now, as the timer would: at the
+ * first ideal vblank at or after now.
+ */
+static void kt_vblank_tick_now(struct xen_drm_front_drm_pipeline *pipeline)
+{
+	unsigned long flags;
+	s64 period, since;
+
+	spin_lock_irqsave(&pipeline->vblank_lock, flags);
+	hrtimer_start(&pipeline->vblank_timer, ms_to_ktime(10000),
+		      HRTIMER_MODE_REL);
+	period = ktime_to_ns(pipeline->vblank_period);
+	since = ktime_to_ns(ktime_sub(ktime_get(), pipeline->last_vblank));
+	pipeline->last_vblank =
+		ktime_add_ns(pipeline->last_vblank,
+			     max_t(s64, 1, div64_s64(since + period - 1, period)) *
+			     period);
+	spin_unlock_irqrestore(&pipeline->vblank_lock, flags);
+	drm_crtc_handle_vblank(&pipeline->pipe.crtc);
+}
+
+/*
+ * An EVT_PG_FLIP a period or more after the last vblank is counted, stamped
+ * with the last ideal vblank before it: a whole number of periods after
+ * the last one, however late the event. One sooner is not counted; if no
+ * vblank came since the last flip event, its flip completes at the next
+ * ideal vblank. The others push the timer 5/4 of a period on.
  */
 static void kms_frame_done_paces_vblank(struct kunit *test)
 {
@@ -641,8 +798,8 @@ static void kms_frame_done_paces_vblank(struct kunit *test)
 	struct kt_fb *b = kms_fb_xrgb(test);
 	struct xen_drm_front_drm_pipeline *pipeline = kt_pipeline(kd, 0);
 	struct drm_crtc *crtc = &pipeline->pipe.crtc;
-	ktime_t period, left;
-	u64 seq0;
+	ktime_t period, left, t0, t;
+	u64 seq0, seq;
 
 	kd->be.auto_flip_evt = false;
 	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
@@ -651,20 +808,27 @@ static void kms_frame_done_paces_vblank(struct kunit *test)
 	period = pipeline->vblank_period;
 	KUNIT_ASSERT_GT(test, ktime_to_ns(period), 0);
 
-	kt_vblank_set(pipeline, ktime_sub(ktime_get(), period));
-	seq0 = drm_crtc_vblank_count(crtc);
+	/*
+	 * A period and more after the last vblank (which may be up to a
+	 * period ahead of now): counted.
+	 */
+	kt_vblank_tick_now(pipeline);
+	seq0 = drm_crtc_vblank_count_and_time(crtc, &t0);
+	msleep(2 * ktime_to_ms(period) + 2);
 	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP,
 			   xen_drm_front_fb_to_cookie(b->fb), true);
 	KUNIT_ASSERT_TRUE(test, kt_flip_done(kd, 0));
-	KUNIT_EXPECT_EQ(test, drm_crtc_vblank_count(crtc), seq0 + 1);
+	seq = drm_crtc_vblank_count_and_time(crtc, &t);
+	KUNIT_EXPECT_GE(test, seq, seq0 + 1);
+	KUNIT_EXPECT_EQ(test, ktime_to_ns(ktime_sub(t, t0)),
+			(s64)(seq - seq0) * ktime_to_ns(period));
 	left = hrtimer_get_remaining(&pipeline->vblank_timer);
 	/* Re-armed: no longer parked 10 s away (it may have fired since). */
 	KUNIT_EXPECT_LE(test, ktime_to_ns(left), ktime_to_ns(period) * 5 / 4);
 
 	/* A vblank (the timer's) since that flip, and just now: not counted. */
 	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, a->fb), 0);
-	kt_vblank_set(pipeline, ktime_get());
-	drm_crtc_handle_vblank(crtc);
+	kt_vblank_tick_now(pipeline);
 	seq0 = drm_crtc_vblank_count(crtc);
 	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP,
 			   xen_drm_front_fb_to_cookie(a->fb), true);
@@ -675,14 +839,105 @@ static void kms_frame_done_paces_vblank(struct kunit *test)
 	left = hrtimer_get_remaining(&pipeline->vblank_timer);
 	KUNIT_EXPECT_LE(test, ktime_to_ns(left), ktime_to_ns(period) * 5 / 4);
 
-	/* Soon after, but no vblank since the last flip: a vblank of its own. */
+	/*
+	 * Soon after, but no vblank since the last flip: it completes at a
+	 * vblank of its own, the next ideal one, which the timer is armed
+	 * for. (Parked first: no timer vblank between.)
+	 */
+	kt_vblank_park(pipeline);
+	seq0 = drm_crtc_vblank_count_and_time(crtc, &t0);
 	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
-	kt_vblank_set(pipeline, ktime_get());
 	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP,
 			   xen_drm_front_fb_to_cookie(b->fb), true);
-	KUNIT_ASSERT_TRUE(test, kt_flip_done(kd, 0));
-	KUNIT_EXPECT_EQ(test, drm_crtc_vblank_count(crtc), seq0 + 1);
+	KUNIT_EXPECT_FALSE(test, kt_flip_done(kd, 0));
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 0, 500));
+	seq = drm_crtc_vblank_count_and_time(crtc, &t);
+	KUNIT_EXPECT_EQ(test, seq, seq0 + 1);
 	KUNIT_EXPECT_EQ(test, pipeline->last_flip_seq, seq0 + 1);
+	KUNIT_EXPECT_EQ(test, ktime_to_ns(ktime_sub(t, t0)), ktime_to_ns(period));
+}
+
+/*
+ * The timer's vblanks are stamped with the time it was programmed for:
+ * successive timestamps differ by exactly the mode's frame time (times
+ * the count's difference), which is DRM's own frame duration, and none is
+ * in the future.
+ */
+static void kms_vblank_timestamps_exact(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct xen_drm_front_drm_pipeline *pipeline = kt_pipeline(kd, 0);
+	struct drm_crtc *crtc = &pipeline->pipe.crtc;
+	unsigned int samples = 0, wrong = 0;
+	unsigned long end;
+	ktime_t t, tprev;
+	u64 c, cprev;
+	s64 period;
+
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	KUNIT_ASSERT_EQ(test, drm_crtc_vblank_get(crtc), 0);
+	period = ktime_to_ns(pipeline->vblank_period);
+	KUNIT_EXPECT_EQ(test, period, (s64)kd->drm->vblank[0].framedur_ns);
+	/* 640x480 at 60 Hz, from the mode's timings. */
+	KUNIT_EXPECT_GT(test, period, 16600000LL);
+	KUNIT_EXPECT_LT(test, period, 16700000LL);
+
+	cprev = drm_crtc_vblank_count_and_time(crtc, &tprev);
+	end = jiffies + msecs_to_jiffies(600);
+	while (time_before(jiffies, end)) {
+		usleep_range(3000, 5000);
+		c = drm_crtc_vblank_count_and_time(crtc, &t);
+		if (c == cprev)
+			continue;
+		if (ktime_to_ns(ktime_sub(t, tprev)) != (s64)(c - cprev) * period) {
+			if (!wrong++)
+				kunit_info(test, "counts %llu..%llu, %lld ns apart\n",
+					   cprev, c, ktime_to_ns(ktime_sub(t, tprev)));
+		}
+		KUNIT_EXPECT_LE(test, ktime_to_ns(t), ktime_get_ns());
+		cprev = c;
+		tprev = t;
+		samples++;
+	}
+	drm_crtc_vblank_put(crtc);
+	KUNIT_EXPECT_GE(test, samples, 5);
+	KUNIT_EXPECT_EQ(test, wrong, 0);
+}
+
+/*
+ * Vblank off and on again (after DRM's off delay) goes on on the same
+ * grid: the count DRM derives for the time it was off is exact.
+ */
+static void kms_vblank_timestamps_across_off(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct xen_drm_front_drm_pipeline *pipeline = kt_pipeline(kd, 0);
+	struct drm_crtc *crtc = &pipeline->pipe.crtc;
+	ktime_t t0, t;
+	u64 c0, c;
+	s64 period;
+
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	KUNIT_ASSERT_EQ(test, drm_crtc_vblank_get(crtc), 0);
+	msleep(50);
+	c0 = drm_crtc_vblank_count_and_time(crtc, &t0);
+	period = ktime_to_ns(pipeline->vblank_period);
+	drm_crtc_vblank_put(crtc);
+	/* Off now, not after the default 5 s. */
+	drm_crtc_vblank_off(crtc);
+	KUNIT_EXPECT_FALSE(test, pipeline->vblank_on);
+	msleep(100);
+	drm_crtc_vblank_on(crtc);
+	KUNIT_ASSERT_EQ(test, drm_crtc_vblank_get(crtc), 0);
+	msleep(50);
+	c = drm_crtc_vblank_count_and_time(crtc, &t);
+	drm_crtc_vblank_put(crtc);
+	KUNIT_EXPECT_GT(test, c, c0);
+	KUNIT_EXPECT_GT(test, ktime_to_ns(t), ktime_to_ns(t0));
+	KUNIT_EXPECT_EQ(test, div64_s64(ktime_to_ns(ktime_sub(t, t0)), period) * period,
+			ktime_to_ns(ktime_sub(t, t0)));
 }
 
 /* No EVT_PG_FLIP at all: the frame-done timeout sends the event. */
@@ -776,6 +1031,67 @@ static void kms_flip_error_one_hotplug(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&kd->hotplugs), hotplugs);
 	KUNIT_EXPECT_EQ(test, kt_pipeline(kd, 0)->conn.state->link_status,
 			DRM_MODE_LINK_STATUS_BAD);
+}
+
+/*
+ * A head the backend cannot light: its SET_CONFIG fails. One error, one
+ * hotplug; the fbdev client's answer (a modeset that sets the link GOOD)
+ * fails again and stays quiet: no further hotplug, so no loop. The dark
+ * head sends no PG_FLIP for DIRTYFB, and no all-zero SET_CONFIG when a
+ * modeset turns it off. The other head is not affected.
+ */
+static void kms_failed_head_not_relit(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 2, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct drm_clip_rect clip = { .x1 = 0, .y1 = 0, .x2 = 16, .y2 = 16 };
+	struct xen_drm_front_drm_pipeline *p1 = kt_pipeline(kd, 1);
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	kd->be.status[XENDISPL_OP_SET_CONFIG] = -EIO;
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 1, a->fb), 0);
+	expect_link_bad(test, kd, 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&kd->hotplugs), 1);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_SET_CONFIG), 2);
+
+	/* fbdev's answer to the hotplug, twice over. */
+	for (i = 0; i < 2; i++) {
+		KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 1, a->fb), 0);
+		flush_work(&p1->link_bad_work);
+	}
+	/* Only the failing enables: nothing to turn off on a dark head. */
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_SET_CONFIG), 4);
+	KUNIT_EXPECT_EQ(test, atomic_read(&kd->hotplugs), 1);
+	KUNIT_EXPECT_EQ(test, p1->conn.state->link_status,
+			DRM_MODE_LINK_STATUS_BAD);
+
+	/* DIRTYFB: the lit head flips, the dark one does not. */
+	KUNIT_ASSERT_EQ(test, a->fb->funcs->dirty(a->fb, kd->client.file, 0, 0,
+						  &clip, 1), 0);
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 0, 1000));
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 1, 1000));
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 1);
+	KUNIT_EXPECT_EQ(test, last_req(test, XENDISPL_OP_PG_FLIP)->conn, 0);
+	KUNIT_EXPECT_EQ(test, kt_pipeline(kd, 0)->conn.state->link_status,
+			DRM_MODE_LINK_STATUS_GOOD);
+
+	/* The backend can light it now: the next modeset does. */
+	kd->be.status[XENDISPL_OP_SET_CONFIG] = 0;
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 1, a->fb), 0);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_SET_CONFIG), 5);
+	KUNIT_EXPECT_EQ(test, p1->conn.state->link_status,
+			DRM_MODE_LINK_STATUS_GOOD);
+	KUNIT_ASSERT_EQ(test, a->fb->funcs->dirty(a->fb, kd->client.file, 0, 0,
+						  &clip, 1), 0);
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 1, 1000));
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 3);
+	/* A failure after that is news again. */
+	kd->be.status[XENDISPL_OP_SET_CONFIG] = -EIO;
+	KUNIT_ASSERT_EQ(test, kt_commit_crtc(kd, 1, true, false), 0);
+	KUNIT_ASSERT_EQ(test, kt_commit_crtc(kd, 1, true, true), 0);
+	flush_work(&p1->link_bad_work);
+	KUNIT_EXPECT_EQ(test, atomic_read(&kd->hotplugs), 2);
 }
 
 /* The backend going away with a flip in flight releases its event. */
@@ -1097,6 +1413,10 @@ static struct kunit_case kms_cases[] = {
 	KUNIT_CASE(kms_enable_set_config),
 	KUNIT_CASE(kms_disable_set_config_zero),
 	KUNIT_CASE(kms_wrong_mode_rejected),
+	KUNIT_CASE(kms_mode_timings),
+	KUNIT_CASE(kms_dpms_off_on),
+	KUNIT_CASE(kms_disable_with_plane_rejected),
+	KUNIT_CASE(kms_unique_id_not_path),
 	KUNIT_CASE(kms_flip_event),
 	KUNIT_CASE(kms_flip_backend_events),
 	KUNIT_CASE(kms_dirtyfb_flips),
@@ -1104,9 +1424,12 @@ static struct kunit_case kms_cases[] = {
 	KUNIT_CASE(kms_flip_timeout),
 	KUNIT_CASE(kms_flip_holds_vblank),
 	KUNIT_CASE(kms_frame_done_paces_vblank),
+	KUNIT_CASE(kms_vblank_timestamps_exact),
+	KUNIT_CASE(kms_vblank_timestamps_across_off),
 	KUNIT_CASE(kms_set_config_error_link_bad),
 	KUNIT_CASE(kms_flip_error_link_bad),
 	KUNIT_CASE(kms_flip_error_one_hotplug),
+	KUNIT_CASE(kms_failed_head_not_relit),
 	KUNIT_CASE(kms_restore_resyncs),
 	KUNIT_CASE(kms_restore_other_config),
 	KUNIT_CASE(kms_resume_backend_kept),

@@ -118,11 +118,11 @@ wait_new_card() {
 	gsay "new card $(card_id)"
 }
 
-# dump_debugfs: our module's debugfs files (xen_front_*), prefixed "debugfs| "; nothing
+# dump_debugfs: our module's debugfs files (xen_front_*, xen_unique_id), prefixed "debugfs| "; nothing
 # for a module without them. guest-init calls it when the scenario ends.
 dump_debugfs() {
 	local f
-	for f in /sys/kernel/debug/dri/*/xen_front_*; do
+	for f in /sys/kernel/debug/dri/*/xen_front_* /sys/kernel/debug/dri/*/*/xen_unique_id; do
 		[ -r "$f" ] || continue
 		echo "debugfs| --- $f"
 		sed 's/^/debugfs| /' "$f"
