@@ -553,11 +553,12 @@ static int backend_on_connected(struct xen_drm_front_info *front_info)
 		ret = resync_device(front_info);
 		WRITE_ONCE(front_info->resuming, false);
 		if (!ret) {
-			dev_info(dev, "restored: the display continues on the new backend\n");
+			dev_info(dev, "%s: the display continues on the new backend\n",
+				 front_info->resume_why);
 			return 0;
 		}
-		dev_warn(dev, "restored: cannot re-create the display on the new backend (%d), replacing the card\n",
-			 ret);
+		dev_warn(dev, "%s: cannot re-create the display on the new backend (%d), replacing the card\n",
+			 front_info->resume_why, ret);
 		xen_drm_front_evtchnl_set_state(front_info,
 						EVTCHNL_STATE_DISCONNECTED);
 		drop_device(front_info);
@@ -570,6 +571,37 @@ static int backend_on_connected(struct xen_drm_front_info *front_info)
 		xen_drm_front_evtchnl_set_state(front_info,
 						EVTCHNL_STATE_DISCONNECTED);
 	return ret;
+}
+
+/*
+ * Can the DRM device wait for the backend's return instead of being
+ * unplugged? Not with backend-allocated buffers: their pages lived in the
+ * backend that is gone. Called with front_info->lock held.
+ */
+static bool device_can_wait(struct xen_drm_front_info *front_info)
+{
+	struct xen_drm_front_drm_info *drm_info = front_info->drm_info;
+
+	return drm_info && !drm_dev_is_unplugged(drm_info->drm_dev) &&
+	       !front_info->cfg.be_alloc && !front_info->removing;
+}
+
+/*
+ * The backend is gone (restored from a saved image, or it went away) and
+ * the DRM device waits for the next one, displif's "complex recovery
+ * reconnect": its users keep their card. The flips the old backend owed
+ * complete now; later ones wait for the display to be re-created
+ * (display_update()). Called with front_info->lock held.
+ */
+static void hold_device(struct xen_drm_front_info *front_info,
+			const char *why)
+{
+	front_info->resume_why = why;
+	WRITE_ONCE(front_info->resuming, true);
+	xen_drm_front_evtchnl_set_state(front_info, EVTCHNL_STATE_DISCONNECTED);
+	xen_drm_front_kms_release_flips(front_info->drm_info);
+	xen_drm_front_evtchnl_free_all(front_info);
+	front_cfg_free(front_info);
 }
 
 /* Called with front_info->lock held, in state Initialising. */
@@ -630,9 +662,16 @@ static void displback_changed(struct xenbus_device *xb_dev,
 		if (xb_dev->state != XenbusStateInitialised &&
 		    xb_dev->state != XenbusStateConnected)
 			break;
+		xenbus_switch_state(xb_dev, XenbusStateReconfiguring);
+		if (device_can_wait(front_info)) {
+			dev_info(&xb_dev->dev, "backend went %s, keeping the display for its return\n",
+				 xenbus_strstate(backend_state));
+			hold_device(front_info, "backend back");
+			schedule_work(&front_info->reconnect_work);
+			break;
+		}
 		dev_info(&xb_dev->dev, "backend went %s, disconnecting\n",
 			 xenbus_strstate(backend_state));
-		xenbus_switch_state(xb_dev, XenbusStateReconfiguring);
 		/*
 		 * The DRM device's release reconnects once its last user is
 		 * gone; without a device there is nobody to wait for.
@@ -653,7 +692,8 @@ static void reconnect_work(struct work_struct *work)
 	mutex_lock(&front_info->lock);
 	if (front_info->removing || xb_dev->state != XenbusStateReconfiguring)
 		goto out;
-	dev_info(&xb_dev->dev, "last user gone, waiting for the backend\n");
+	if (!front_info->drm_info)
+		dev_info(&xb_dev->dev, "last user gone, waiting for the backend\n");
 	xenbus_switch_state(xb_dev, XenbusStateInitialising);
 	/* A restarted backend may already wait for us. */
 	if (xenbus_read_driver_state(xb_dev->otherend) == XenbusStateInitWait)
@@ -723,10 +763,8 @@ static int xen_drv_resume(struct xenbus_device *xb_dev)
 	}
 	if (drm_info) {
 		dev_info(&xb_dev->dev, "restored: reconnecting the display\n");
-		WRITE_ONCE(front_info->resuming, true);
-		xen_drm_front_evtchnl_set_state(front_info,
-						EVTCHNL_STATE_DISCONNECTED);
-		xen_drm_front_kms_release_flips(drm_info);
+		hold_device(front_info, "restored");
+		goto out;
 	}
 	xen_drm_front_evtchnl_free_all(front_info);
 	front_cfg_free(front_info);

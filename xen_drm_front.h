@@ -133,9 +133,11 @@ struct xen_drm_front_drm_info {
  * @stats: request statistics, under @io_lock
  * @pairs_sem: held for reading by requests, for writing while @evt_pairs
  *	are created or freed
- * @resuming: restored from a saved image: the DRM device lives on and its
- *	buffers, framebuffers and modes are re-created on the backend once it
- *	is connected; until then requests fail
+ * @resuming: restored from a saved image, or the backend went away: the
+ *	DRM device lives on and its buffers, framebuffers and modes are
+ *	re-created on the backend once it is connected; until then requests
+ *	fail and flips wait
+ * @resume_why: why @resuming, for the log ("restored", "backend back")
  * @resync_task: the task re-creating them, the only one allowed requests
  *	while @resuming
  */
@@ -153,6 +155,7 @@ struct xen_drm_front_info {
 	struct xen_drm_front_stats stats;
 	struct rw_semaphore pairs_sem;
 	bool resuming;
+	const char *resume_why;
 	struct task_struct *resync_task;
 };
 

@@ -238,44 +238,101 @@ static void sm_publish_retried(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kt_dev_connected(kd), 0);
 }
 
-/* Nobody uses the device: the backend's restart is followed at once. */
-static void sm_backend_closed_reconnect(struct kunit *test)
+/*
+ * The backend goes away and comes back: the DRM device waits for it, its
+ * users keep their card (displif's recovery reconnect), and the state
+ * machine follows the backend at once, whether anybody uses the card.
+ */
+static void expect_device_held(struct kunit *test, struct kt_dev *kd,
+			       struct drm_device *drm)
 {
-	struct kt_dev *kd = sm_up(test, 1);
-
-	kt_client_close(kd);
-	kt_backend_state(kd, XenbusStateClosed);
-	flush_reconnect(kd);
 	expect_states(test, kd->fdev, 4, XenbusStateInitialised,
 		      XenbusStateConnected, XenbusStateReconfiguring,
 		      XenbusStateInitialising);
 	expect_state_node(test, kd->fdev, XenbusStateInitialising);
-	KUNIT_EXPECT_NULL(test, kd->front_info->drm_info);
+	KUNIT_ASSERT_NOT_NULL(test, kd->front_info->drm_info);
+	KUNIT_EXPECT_PTR_EQ(test, kd->front_info->drm_info->drm_dev, drm);
+	KUNIT_EXPECT_FALSE(test, drm_dev_is_unplugged(drm));
+	KUNIT_EXPECT_TRUE(test, kd->front_info->resuming);
 	KUNIT_EXPECT_NULL(test, kd->front_info->evt_pairs);
+	/* The rings' grants are gone; no buffer holds one here. */
 	KUNIT_EXPECT_EQ(test, fake_gnttab_in_use(), 0);
+	/* Nobody but the re-creation may talk to a backend meanwhile. */
+	KUNIT_EXPECT_EQ(test, xen_drm_front_fb_detach(kd->front_info, 1), -EIO);
+}
+
+static void expect_device_back(struct kunit *test, struct kt_dev *kd,
+			       struct drm_device *drm)
+{
+	expect_states(test, kd->fdev, 6, XenbusStateInitialised,
+		      XenbusStateConnected, XenbusStateReconfiguring,
+		      XenbusStateInitialising, XenbusStateInitialised,
+		      XenbusStateConnected);
+	KUNIT_EXPECT_PTR_EQ(test, kd->front_info->drm_info->drm_dev, drm);
+	KUNIT_EXPECT_FALSE(test, drm_dev_is_unplugged(drm));
+	KUNIT_EXPECT_FALSE(test, kd->front_info->resuming);
+	/* It works: a request goes through the new rings. */
+	KUNIT_EXPECT_EQ(test, xen_drm_front_fb_detach(kd->front_info, 1), 0);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_FB_DETACH), 1);
+}
+
+static void sm_backend_closed_keeps_device(struct kunit *test)
+{
+	struct kt_dev *kd = sm_up(test, 1);
+	struct drm_device *drm = kd->drm;
+
+	kt_backend_state(kd, XenbusStateClosed);
+	flush_reconnect(kd);
+	expect_device_held(test, kd, drm);
 
 	/* The restarted backend. */
 	fake_be_detach(&kd->be);
 	KUNIT_ASSERT_EQ(test, kt_dev_initwait(kd), 0);
 	KUNIT_ASSERT_EQ(test, kt_dev_connected(kd), 0);
-	expect_states(test, kd->fdev, 6, XenbusStateInitialised,
-		      XenbusStateConnected, XenbusStateReconfiguring,
-		      XenbusStateInitialising, XenbusStateInitialised,
-		      XenbusStateConnected);
-	KUNIT_EXPECT_TRUE(test, kd->drm->registered);
-	/* It works: a request goes through the new rings. */
-	KUNIT_ASSERT_EQ(test, kt_client_open(kd), 0);
-	KUNIT_EXPECT_EQ(test, xen_drm_front_fb_detach(kd->front_info, 1), 0);
-	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_FB_DETACH), 1);
+	expect_device_back(test, kd, drm);
 }
 
-/* A user keeps the old device: wait for it, then follow the backend. */
-static void sm_backend_closing_with_user(struct kunit *test)
+/* Closing, then InitWait before the reconnect ran: followed all the same. */
+static void sm_backend_closing_then_initwait(struct kunit *test)
+{
+	struct kt_dev *kd = sm_up(test, 1);
+	struct drm_device *drm = kd->drm;
+
+	kt_backend_state(kd, XenbusStateClosing);
+	fake_be_detach(&kd->be);
+	kt_backend_state(kd, XenbusStateInitWait);
+	flush_reconnect(kd);
+	/* The reconnect found the backend waiting and answered it. */
+	expect_states(test, kd->fdev, 5, XenbusStateInitialised,
+		      XenbusStateConnected, XenbusStateReconfiguring,
+		      XenbusStateInitialising, XenbusStateInitialised);
+	KUNIT_ASSERT_EQ(test, kt_be_attach(kd), 0);
+	KUNIT_ASSERT_EQ(test, kt_dev_connected(kd), 0);
+	expect_device_back(test, kd, drm);
+}
+
+static void sm_backend_unknown_keeps_device(struct kunit *test)
+{
+	struct kt_dev *kd = sm_up(test, 1);
+	struct drm_device *drm = kd->drm;
+
+	kt_backend_state(kd, XenbusStateUnknown);
+	flush_reconnect(kd);
+	expect_device_held(test, kd, drm);
+}
+
+/*
+ * With backend-allocated buffers the pages lived in the backend that is
+ * gone: the card is unplugged, and replaced once its last user left.
+ */
+static void sm_backend_closing_be_alloc_replaces(struct kunit *test)
 {
 	struct sm_ctx *ctx = test->priv;
-	struct kt_dev *kd = sm_up(test, 1);
-	struct drm_device *old = kd->drm;
+	struct kt_dev *kd = &ctx->kd;
+	struct drm_device *old;
 
+	KUNIT_ASSERT_EQ(test, kt_dev_up(test, kd, 1, SM_RES, true), 0);
+	old = kd->drm;
 	kt_client_close(kd);
 	ctx->held = old;
 	drm_dev_get(old);
@@ -302,19 +359,7 @@ static void sm_backend_closing_with_user(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kt_be_attach(kd), 0);
 	KUNIT_ASSERT_EQ(test, kt_dev_connected(kd), 0);
 	KUNIT_EXPECT_TRUE(test, kd->drm->registered);
-}
-
-static void sm_backend_unknown_disconnects(struct kunit *test)
-{
-	struct kt_dev *kd = sm_up(test, 1);
-
-	kt_client_close(kd);
-	kt_backend_state(kd, XenbusStateUnknown);
-	flush_reconnect(kd);
-	expect_states(test, kd->fdev, 4, XenbusStateInitialised,
-		      XenbusStateConnected, XenbusStateReconfiguring,
-		      XenbusStateInitialising);
-	KUNIT_EXPECT_NULL(test, kd->front_info->drm_info);
+	KUNIT_EXPECT_PTR_NE(test, kd->drm, old);
 }
 
 /* The backend goes away before it ever connected: no device to wait for. */
@@ -401,13 +446,19 @@ static void sm_remove_backend_closed_fast(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kd->fdev->frontend_closed, 1);
 }
 
-/* Removal while waiting for the last user of the old device. */
+/*
+ * Removal while waiting for the last user of the old device (unplugged:
+ * backend-allocated buffers cannot wait for the backend's return).
+ */
 static void sm_remove_while_reconfiguring(struct kunit *test)
 {
-	struct kt_dev *kd = sm_up(test, 1);
-	struct drm_device *old = kd->drm;
+	struct sm_ctx *ctx = test->priv;
+	struct kt_dev *kd = &ctx->kd;
+	struct drm_device *old;
 	unsigned int refs;
 
+	KUNIT_ASSERT_EQ(test, kt_dev_up(test, kd, 1, SM_RES, true), 0);
+	old = kd->drm;
 	kt_client_close(kd);
 	/*
 	 * The user holds two references, so that a reference wrongly
@@ -435,6 +486,29 @@ static void sm_remove_while_reconfiguring(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kd->fdev->num_states, 5);
 }
 
+/* Removal while the device waits for the backend's return. */
+static void sm_remove_while_backend_away(struct kunit *test)
+{
+	struct kt_dev *kd = sm_up(test, 1);
+	struct drm_device *drm = kd->drm;
+
+	/* Like a user space file, open across the removal. */
+	kt_client_unlist(kd);
+	kt_backend_state(kd, XenbusStateClosed);
+	flush_reconnect(kd);
+	KUNIT_EXPECT_TRUE(test, kd->front_info->resuming);
+	xen_drm_front_xenbus_driver.remove(&kd->fdev->xb);
+	kd->removed = true;
+	KUNIT_EXPECT_TRUE(test, drm_dev_is_unplugged(drm));
+	KUNIT_EXPECT_NULL(test, kd->front_info->drm_info);
+	KUNIT_EXPECT_EQ(test, kd->fdev->frontend_closed, 1);
+	/* The user's close later must not reconnect anything. */
+	kt_client_close(kd);
+	flush_reconnect(kd);
+	KUNIT_EXPECT_EQ(test, kd->fdev->xb.state, XenbusStateClosed);
+	KUNIT_EXPECT_EQ(test, fake_xen_leaks(test), 0);
+}
+
 static struct kunit_case front_cases[] = {
 	KUNIT_CASE(sm_probe_only),
 	KUNIT_CASE(sm_connect),
@@ -444,15 +518,17 @@ static struct kunit_case front_cases[] = {
 	KUNIT_CASE(sm_no_connector_fatal),
 	KUNIT_CASE(sm_ring_failure_fatal),
 	KUNIT_CASE(sm_publish_retried),
-	KUNIT_CASE(sm_backend_closed_reconnect),
-	KUNIT_CASE(sm_backend_closing_with_user),
-	KUNIT_CASE(sm_backend_unknown_disconnects),
+	KUNIT_CASE(sm_backend_closed_keeps_device),
+	KUNIT_CASE(sm_backend_closing_then_initwait),
+	KUNIT_CASE(sm_backend_unknown_keeps_device),
+	KUNIT_CASE(sm_backend_closing_be_alloc_replaces),
 	KUNIT_CASE(sm_backend_gone_before_connected),
 	KUNIT_CASE(sm_remove_connected),
 	KUNIT_CASE(sm_remove_backend_silent),
 	KUNIT_CASE(sm_remove_waits_for_backend_closed),
 	KUNIT_CASE(sm_remove_backend_closed_fast),
 	KUNIT_CASE(sm_remove_while_reconfiguring),
+	KUNIT_CASE(sm_remove_while_backend_away),
 	{}
 };
 

@@ -1094,14 +1094,21 @@ static void kms_failed_head_not_relit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&kd->hotplugs), 2);
 }
 
-/* The backend going away with a flip in flight releases its event. */
-static void kms_disconnect_releases_flip(struct kunit *test)
+/*
+ * The backend goes away with a flip in flight and comes back (#13.1): the
+ * flip's event is released at once, the card stays, a later flip waits
+ * for the backend's return, which re-creates buffers, framebuffers and
+ * the mode and shows that flip.
+ */
+static void kms_backend_restart_keeps_display(struct kunit *test)
 {
 	struct kt_dev *kd = kms_up(test, 1, false);
 	struct kt_fb *a = kms_fb_xrgb(test);
 	struct kt_fb *b = kms_fb_xrgb(test);
 	struct drm_crtc *crtc = &kt_pipeline(kd, 0)->pipe.crtc;
+	struct drm_device *drm = kd->drm;
 	struct drm_crtc_commit *commit;
+	const struct fake_be_req *r;
 	ktime_t start;
 
 	kd->be.auto_flip_evt = false;
@@ -1110,24 +1117,67 @@ static void kms_disconnect_releases_flip(struct kunit *test)
 	commit = drm_crtc_commit_get(crtc->state->commit);
 	KUNIT_EXPECT_FALSE(test, completion_done(&commit->flip_done));
 
-	/* Like a user space file: open across the unplug. */
-	kt_client_unlist(kd);
 	start = ktime_get();
 	kt_backend_state(kd, XenbusStateClosed);
 	KUNIT_EXPECT_TRUE(test, completion_done(&commit->flip_done));
 	/* Released, not timed out (3.1 s). */
 	KUNIT_EXPECT_LT(test, ktime_ms_delta(ktime_get(), start), 2500);
 	drm_crtc_commit_put(commit);
-	KUNIT_EXPECT_TRUE(test, drm_dev_is_unplugged(kd->drm));
-	KUNIT_EXPECT_EQ(test, kd->fdev->xb.state, XenbusStateReconfiguring);
+	flush_work(&kd->front_info->reconnect_work);
+	KUNIT_EXPECT_FALSE(test, drm_dev_is_unplugged(drm));
+	KUNIT_EXPECT_EQ(test, kd->fdev->xb.state, XenbusStateInitialising);
 	/* The rings are gone; only the two buffers' grants remain. */
 	KUNIT_EXPECT_NULL(test, kd->front_info->evt_pairs);
 	KUNIT_EXPECT_EQ(test, fake_gnttab_in_use(),
 			2 * (1 + (PAGE_ALIGN(KMS_W * 4 * KMS_H) >> PAGE_SHIFT)));
 
+	/* No backend: a flip waits for it, with the link left good. */
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, a->fb), 0);
+	msleep(50);
+	KUNIT_EXPECT_FALSE(test, kt_flip_done(kd, 0));
+
+	/* The backend is back. */
+	fake_be_detach(&kd->be);
+	kd->be_attached = false;
+	KUNIT_ASSERT_EQ(test, kt_dev_initwait(kd), 0);
+	kt_backend_state(kd, XenbusStateConnected);
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 0, 1000));
+	KUNIT_EXPECT_EQ(test, kd->fdev->xb.state, XenbusStateConnected);
+	KUNIT_ASSERT_NOT_NULL(test, kd->front_info->drm_info);
+	KUNIT_EXPECT_PTR_EQ(test, kd->front_info->drm_info->drm_dev, drm);
+	KUNIT_EXPECT_FALSE(test, kd->front_info->resuming);
+	KUNIT_EXPECT_EQ(test, kt_pipeline(kd, 0)->conn.state->link_status,
+			DRM_MODE_LINK_STATUS_GOOD);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_DBUF_CREATE), 2);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_FB_ATTACH), 2);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_SET_CONFIG), 1);
+	/* What the client flipped to while the backend was away. */
+	r = last_req(test, XENDISPL_OP_SET_CONFIG);
+	KUNIT_EXPECT_EQ(test, r->req.op.set_config.fb_cookie,
+			xen_drm_front_fb_to_cookie(a->fb));
+
+	kd->be.auto_flip_evt = true;
+	KUNIT_EXPECT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 0, 1000));
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 1);
+}
+
+/* Backend-allocated buffers cannot be re-created: the card is replaced. */
+static void kms_backend_restart_be_alloc_unplugs(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, true);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct drm_device *drm = kd->drm;
+
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	/* Like a user space file: open across the unplug. */
+	kt_client_unlist(kd);
+	kt_backend_state(kd, XenbusStateClosing);
+	KUNIT_EXPECT_TRUE(test, drm_dev_is_unplugged(drm));
+	KUNIT_EXPECT_EQ(test, kd->fdev->xb.state, XenbusStateReconfiguring);
+	KUNIT_EXPECT_NULL(test, kd->front_info->evt_pairs);
 	/* The user closes: buffers freed without asking the backend. */
 	kt_fb_destroy(kd, a);
-	kt_fb_destroy(kd, b);
 	kt_client_close(kd);
 	flush_work(&kd->front_info->reconnect_work);
 	KUNIT_EXPECT_EQ(test, fake_gnttab_in_use(), 0);
@@ -1433,7 +1483,8 @@ static struct kunit_case kms_cases[] = {
 	KUNIT_CASE(kms_restore_resyncs),
 	KUNIT_CASE(kms_restore_other_config),
 	KUNIT_CASE(kms_resume_backend_kept),
-	KUNIT_CASE(kms_disconnect_releases_flip),
+	KUNIT_CASE(kms_backend_restart_keeps_display),
+	KUNIT_CASE(kms_backend_restart_be_alloc_unplugs),
 	KUNIT_CASE(kms_remove_with_flip_in_flight),
 	KUNIT_CASE(kms_remove_with_dirtyfb_in_flight),
 	KUNIT_CASE(kms_remove_backend_gone_with_flip),
