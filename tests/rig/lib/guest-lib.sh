@@ -118,6 +118,10 @@ wait_new_card() {
 	gsay "new card $(card_id)"
 }
 
+# display_back N: our module has logged its N-th return of a backend that went away with
+# the display kept ("backend back: the display continues", issue #13.1)
+display_back() { [ "$(dmesg | grep -c 'backend back: the display continues')" -ge "$1" ]; }
+
 # dump_debugfs: our module's debugfs files (xen_front_*, xen_unique_id), prefixed "debugfs| "; nothing
 # for a module without them. guest-init calls it when the scenario ends.
 dump_debugfs() {

@@ -46,6 +46,16 @@ EOW
 		WAYLAND_DISPLAY=wayland-0 chroot /groot /usr/bin/weston-simple-shm > /groot/tmp/client.out 2>&1 &
 		cpid=$!
 		sleep $WESTON_SETTLE
+		if [ -n "${WESTON_RESTART:-}" ]; then
+			# weston-restart.sh: the backend goes away under weston and comes back
+			rig_req restart-backend "$WESTON_RESTART" || rc=1
+			if gwait 40 "the display back on the restarted backend" display_back 1; then
+				gsay "weston survived the backend's restart (SIG$WESTON_RESTART): the display continues"
+			else
+				rc=1
+			fi
+			sleep $((WESTON_SETTLE / 2))
+		fi
 		w_alive $wpid || { gsay "FAIL: weston exited before the dump"; rc=1; }
 		w_alive $cpid || { gsay "FAIL: weston-simple-shm exited before the dump"; rc=1; }
 		[ $rc = 0 ] && { rig_req dump || rc=1; }
@@ -66,6 +76,10 @@ EOW
 
 judge_scenario() {
 	need_real_backend || { jfail "needs the real backend (tests/backend/vdispl-be)"; return; }
+	if [ -n "${WESTON_RESTART:-}" ]; then
+		[ "$(grep -c '^==== start' be.log)" -ge 2 ] || jfail "the backend was not restarted"
+		expect_guest_line 'weston survived the backend.s restart'
+	fi
 	expect_guest_line 'weston-log\| .*drm-backend\.so'
 	expect_guest_line 'weston-log\| .*/dev/dri/card0'
 	# weston 10 names no renderer; this line comes from the DRM backend's pixman path only
