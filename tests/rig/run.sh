@@ -119,10 +119,9 @@ make_payload() { # STAGE SCENARIO...
 	shift
 	rm -rf "$st" "$x"; mkdir -p "$st/rig/scenarios" "$st/bin" "$st/lib" "$x/rig/bin" "$x/rig/scenarios"
 	cp "$RIG_DIR/lib/dom0-lib.sh" "$RIG_DIR/lib/dom0-main.sh" "$st/rig/"
-	for sc in "$@"; do
-		cp "$RIG_DIR/scenarios/$sc.sh" "$st/rig/scenarios/"
-		cp "$RIG_DIR/scenarios/$sc.sh" "$x/rig/scenarios/"
-	done
+	# every scenario, not only this boot's: a scenario may build on another (weston-restart)
+	cp "$RIG_DIR"/scenarios/*.sh "$st/rig/scenarios/"
+	cp "$RIG_DIR"/scenarios/*.sh "$x/rig/scenarios/"
 	printf 'SCENARIOS="%s"\nMODULE=%s\nRIG_BACKEND=%s\nDOMU_KERNEL=%s\nGUEST_TYPE=%s\n' "$*" "$MODULE" "$BACKEND" "$DOMU_KERNEL" "$GUEST_TYPE" > "$st/rig/run.env"
 	ln "$B/$DOMU_KERNEL" "$st/$DOMU_KERNEL" 2>/dev/null || cp "$B/$DOMU_KERNEL" "$st/$DOMU_KERNEL"
 	# the guest's per-run cpio: appended to the base domU initramfs
