@@ -219,9 +219,12 @@ vdispl_cfg() {
 }
 
 guest_create() {
+	# Xen on Arm has one guest type, auto-translated with PV devices: xl calls it pvh
+	local gtype=pv
+	[ "${RIG_ARCH:-x86_64}" = arm64 ] && gtype=pvh
 	cat > /tmp/$GUEST.cfg <<EOF
 name = "$GUEST"
-type = "pv"
+type = "$gtype"
 memory = ${GUEST_MEM:-256}
 vcpus = ${GUEST_VCPUS:-1}
 kernel = "/payload/${DOMU_KERNEL:-vmlinux.gz}"
