@@ -11,6 +11,13 @@
 # from the expectation is a failure, since it means the rig or the
 # expectation is wrong. "any" records the verdict without judging it, for
 # scenarios whose reference behaviour is not characterized yet.
+#
+# tests/check.sh arm64 (make check-arm64): the Arm rig only: the arm64 builds,
+# every arm64 scenario with our module, then with the upstream frontend
+# cross-built from linux-source-6.1 as the reference (expectations in
+# tests/rig/reference-expected.arm64). CHECK_ARM64=subset adds the short Arm
+# subset ($ARM64_SUBSET, our module only) to the default run; it is off by
+# default.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p build
@@ -44,15 +51,20 @@ run_part() {
 }
 
 # The reference run: compare Debian's module's verdicts with the expectation.
-# run_reference [BACKEND]: with our test backend (default), or with displ_be
-# (expectations in tests/rig/reference-expected.displ_be).
+# run_reference [BACKEND [ARCH]]: with our test backend (default), or with
+# displ_be (expectations in tests/rig/reference-expected.displ_be); ARCH arm64:
+# the upstream module on Xen for Arm (tests/rig/reference-expected.arm64).
 run_reference() {
-	local be=${1:-real} run=debian out=build/check-rig-reference.log exp=tests/rig/reference-expected
+	local be=${1:-real} arch=${2:-x86_64} mod=debian
+	local run=debian out=build/check-rig-reference.log exp=tests/rig/reference-expected
 	if [ "$be" = displ_be ]; then
 		run=debian+displ_be out=build/check-rig-reference-displ_be.log exp=tests/rig/reference-expected.displ_be
 	fi
-	echo "=== rig-reference: tests/rig/run.sh --module debian --backend $be all"
-	tests/rig/run.sh --module debian --backend "$be" all 2>&1 | tee "$out"
+	if [ "$arch" = arm64 ]; then
+		mod=upstream run=upstream out=build/check-rig-reference-arm64.log exp=tests/rig/reference-expected.arm64
+	fi
+	echo "=== rig-reference: tests/rig/run.sh --arch $arch --module $mod --backend $be all"
+	tests/rig/run.sh --arch "$arch" --module "$mod" --backend "$be" all 2>&1 | tee "$out"
 	local line verdict scen expected
 	while IFS= read -r line; do
 		[[ $line =~ ^(PASS|FAIL)\ ${run//+/\\+}\ ([A-Za-z0-9_.-]+) ]] || continue
@@ -64,19 +76,58 @@ run_reference() {
 			note "PASS reference $run $scen"
 			passed=$((passed + 1))
 		elif [ "$expected" = any ]; then
-			note "PASS reference $run $scen (REF-RECORDED: Debian's module gave $verdict; not characterized yet)"
+			note "PASS reference $run $scen (REF-RECORDED: the reference gave $verdict; not characterized yet)"
 			passed=$((passed + 1))
 		elif [ "$verdict" = FAIL ] && [ "$expected" = fail ]; then
-			note "PASS reference $run $scen (REF-KNOWN: Debian's module fails it, as expected: $(awk -v s="$scen" '$1 == s { $1 = $2 = ""; print }' "$exp" | sed 's/^ *//'))"
+			note "PASS reference $run $scen (REF-KNOWN: the reference fails it, as expected: $(awk -v s="$scen" '$1 == s { $1 = $2 = ""; print }' "$exp" | sed 's/^ *//'))"
 			passed=$((passed + 1))
 		else
-			note "FAIL reference $run $scen: Debian's module gave $verdict, expected $expected"
+			note "FAIL reference $run $scen: the reference gave $verdict, expected $expected"
 			failed=$((failed + 1))
 		fi
 	done <"$out"
 }
 
+# The short Arm subset (CHECK_ARM64=subset): what Arm changes (PVH guest,
+# cached shared buffers, the be-alloc mapping), with our module.
+ARM64_SUBSET=${ARM64_SUBSET:-connect pattern flips100 formats be-alloc}
+
+# arm64_builds: the Arm rig's builds, one verdict each; 0 if all built
+arm64_builds() {
+	local t ok=0
+	for t in sysroot ours upstream tools; do
+		if tests/rig/mkarm64.sh "$t" >build/check-build-arm64.log 2>&1; then
+			note "PASS build arm64-$t"
+			passed=$((passed + 1))
+		else
+			cat build/check-build-arm64.log
+			note "FAIL build arm64-$t"
+			failed=$((failed + 1))
+			ok=1
+		fi
+	done
+	return $ok
+}
+
+finish() {
+	echo
+	echo "=== summary ($(( $(date +%s) - start )) s): see $summary"
+	grep '^FAIL' "$summary" || true
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+
 start=$(date +%s)
+if [ "${1:-}" = arm64 ]; then
+	tests/setup.sh rig-arm64 || { echo "FAIL setup: could not install the packages"; echo "0 passed, 1 failed"; exit 1; }
+	run_part dkms-arm64 tests/dkms-arm64.sh
+	if arm64_builds; then
+		run_part rig-arm64 tests/rig/run.sh --arch arm64 --module ours all
+		[ "${CHECK_SKIP_REFERENCE:-0}" = 1 ] || run_reference real arm64
+	fi
+	finish
+	exit
+fi
 tests/setup.sh all || { echo "FAIL setup: could not install the packages"; echo "0 passed, 1 failed"; exit 1; }
 
 run_part lint tests/lint.sh
@@ -104,9 +155,9 @@ if [ $rig_ok = 1 ]; then
 		run_reference displ_be
 	fi
 fi
-
-echo
-echo "=== summary ($(( $(date +%s) - start )) s): see $summary"
-grep '^FAIL' "$summary" || true
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+if [ "${CHECK_ARM64:-}" = subset ]; then
+	tests/setup.sh rig-arm64 >/dev/null || note "FAIL setup rig-arm64"
+	# shellcheck disable=SC2086 # a list of scenario names
+	arm64_builds && run_part rig-arm64-subset tests/rig/run.sh --arch arm64 --module ours $ARM64_SUBSET
+fi
+finish

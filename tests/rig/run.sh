@@ -260,7 +260,7 @@ screens_to_dumps() {
 # the disks are virtio-mmio (dom0 is 1:1 mapped: no IOMMU needed).
 boot_arm64() {
 	local st=$1 qt=$2 serial=$3 desc=$4
-	local qemu=(qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3
+	local qemu=(qemu-system-aarch64 -machine "virt,virtualization=on,gic-version=3"
 		-accel tcg -cpu cortex-a57 -smp 2 -m "$QMEM" -display none -nodefaults -no-reboot
 		-monitor none -serial "file:$serial"
 		-kernel "$B/xen"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared libraries of ELF binaries, for the rig's images and payloads (sourced by bash).
 
 # target_libs SYSROOT BIN... : the shared libraries that BINs need, and their loader, as
