@@ -100,9 +100,14 @@ run_ours_arm64() {
 	local out=build/check-rig-arm64.log exp=tests/rig/ours-expected.arm64 line scen why ere
 	echo "=== rig-arm64: tests/rig/run.sh --arch arm64 --module ours $*"
 	tests/rig/run.sh --arch arm64 --module ours "$@" 2>&1 | tee "$out"
+	if ! grep -qE '^(PASS|FAIL) ours ' "$out"; then
+		note "FAIL rig-arm64: no verdicts from tests/rig/run.sh (see $out)"
+		failed=$((failed + 1))
+		return
+	fi
 	while IFS= read -r line; do
 		if [[ $line =~ ^PASS\ ours\  ]]; then
-			note "$line"
+			note "${line/ ours / ours(arm64) }"
 			passed=$((passed + 1))
 			continue
 		fi
@@ -113,10 +118,10 @@ run_ours_arm64() {
 		if [ -n "$ere" ] && [[ $why != *"; "* ]] && grep -qE -- "$ere" <<<"$why" &&
 		   [ "$(grep -o 'WARNING:' <<<"$why" | wc -l)" = 1 ] &&
 		   ! grep -qE 'BUG:|Oops|general protection' <<<"$why"; then
-			note "PASS ours $scen on arm64 (KERNEL-KNOWN: $(awk -F'\t' -v s="$scen" '$1 == s { print $3 }' "$exp"))"
+			note "PASS ours(arm64) $scen (KERNEL-KNOWN: $(awk -F'\t' -v s="$scen" '$1 == s { print $3 }' "$exp"))"
 			passed=$((passed + 1))
 		else
-			note "$line"
+			note "${line/ ours / ours(arm64) }"
 			failed=$((failed + 1))
 		fi
 	done <"$out"
