@@ -1,12 +1,20 @@
 #!/bin/bash
 # Print a markdown table of the last results per scenario and module
 # ($RIG_BUILD/results/<module>/<scenario>/verdict.txt), for the README.
+# Usage: results-table.sh [--arch arm64]   (arm64: build/rig-arm64, upstream and ours)
 RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-B=${RIG_BUILD:-$RIG_DIR/../../build/rig}
-mods=(debian ours)
+if [ "${1:-}" = --arch ] && [ "${2:-}" = arm64 ]; then
+	B=${RIG_BUILD:-$RIG_DIR/../../build/rig-arm64}
+	mods=(upstream ours)
+	order=$RIG_DIR/scenarios/ORDER.arm64
+else
+	B=${RIG_BUILD:-$RIG_DIR/../../build/rig}
+	mods=(debian ours)
+	order=$RIG_DIR/scenarios/ORDER
+fi
 echo "| scenario | ${mods[*]/%/ |}" | sed 's/ | / | /g'
 echo "| --- |$(for m in "${mods[@]}"; do printf ' --- |'; done)"
-for s in $(cat "$RIG_DIR/scenarios/ORDER"); do
+for s in $(grep -v '^#' "$order"); do
 	row="| $s |"
 	for m in "${mods[@]}"; do
 		v=$B/results/$m/$s/verdict.txt
