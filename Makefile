@@ -35,8 +35,8 @@ obj-$(CONFIG_DRM_XEN_FRONTEND_KUNIT_TEST) += drm_xen_front_kunit.o
 
 else
 
-.PHONY: all modules clean lint checkpatch sparse w1 kunit rig run check bench setup \
-	dkms dkms-src dkms-install
+.PHONY: all modules clean lint checkpatch sparse w1 kunit rig run check check-arm64 bench setup \
+	dkms dkms-arm64 dkms-src dkms-install
 
 all: modules
 
@@ -77,6 +77,11 @@ run: modules
 check:
 	tests/check.sh
 
+# The Arm rig (Xen 4.17 for Arm in qemu-system-aarch64): every arm64
+# scenario with our module and with the upstream frontend as the reference.
+check-arm64:
+	tests/check.sh arm64
+
 bench: modules
 	tests/bench/run.sh
 
@@ -89,6 +94,10 @@ DKMS_SRC ?= /usr/src/drm_xen_front-$(VERSION)
 # Test: dkms add/build/install for the 6.1 kernel, then remove (no QEMU).
 dkms:
 	tests/dkms.sh
+
+# Test: dkms add/build for Debian's arm64 6.1 kernel, cross (no QEMU).
+dkms-arm64:
+	tests/dkms-arm64.sh
 
 # Copy the sources DKMS builds from to $(DKMS_SRC).
 dkms-src:

@@ -181,6 +181,10 @@ static int gem_mmap(struct drm_gem_object *gem_obj, struct vm_area_struct *vma)
 	/*
 	 * The backend reads the pages through its own, cached, mapping:
 	 * a write-combined user mapping showed stale lines on the backend.
+	 * Xen on Arm demands it as well: memory shared with another domain
+	 * is mapped Normal, Inner/Outer Write-Back, Inner-Shareable by all
+	 * (xen/include/public/arch-arm.h), so the pixels reach the backend
+	 * without cache maintenance (the Arm rig checks them pixel-exact).
 	 */
 	vma->vm_ops = gem_obj->funcs->vm_ops;
 	vma->vm_flags |= VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP;

@@ -1,13 +1,19 @@
 #!/bin/bash
 # Run rig scenarios: Xen + PV dom0 + a domU per scenario, in QEMU, judged on the host.
 #
-#   tests/rig/run.sh [--module ours|debian] [--guest pv|pvh]
+#   tests/rig/run.sh [--arch x86_64|arm64] [--module ours|debian|upstream] [--guest pv|pvh]
 #                    [--backend real|displ_be|standin] [--isolated] [-v] SCENARIO...|all
 #
 # By default all the scenarios share one boot (dom0 comes up once; each scenario gets its
 # own guest, backend and results); a scenario that did not finish there (dom0 died, QEMU
 # timed out, dom0 unhealthy) is rerun alone in a fresh boot. --isolated: one boot each.
-# "all" = the names in scenarios/ORDER (scenarios/ORDER.displ_be with --backend displ_be).
+# "all" = the names in scenarios/ORDER (scenarios/ORDER.displ_be with --backend displ_be,
+# scenarios/ORDER.arm64 with --arch arm64).
+#
+# --arch arm64: Xen 4.17 for Arm in qemu-system-aarch64 (virt, TCG), dom0 and a PVH domU on
+# Debian's arm64 kernel (mkarm64.sh: packages unpacked, modules and tools cross-built),
+# in $RIG_BUILD (default <repo>/build/rig-arm64); the reference module is "upstream"
+# (linux-source-6.1's frontend, cross-built: Debian's arm64 kernel has none).
 #
 # --backend: real = our test backend tests/backend/vdispl-be (fault injection, dumps);
 # displ_be = xen-troops displ_be (the deployed backend, built by mkdisplbe.sh) showing the
@@ -31,23 +37,22 @@ set -uo pipefail
 
 RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$RIG_DIR/../.." && pwd)
-export RIG_BUILD=${RIG_BUILD:-$REPO/build/rig}
-B=$RIG_BUILD
 LOCK=${RIG_LOCK:-/tmp/drm_xen_front.cpu.lock}
 LOCK_WAIT=${RIG_LOCK_WAIT:-3600}
 QMEM=${RIG_QEMU_MEM:-1024}
-BACKEND_BIN=${VDISPL_BE:-$REPO/tests/backend/vdispl-be}
-DOMU_KERNEL=${RIG_DOMU_KERNEL:-vmlinux.gz}   # or vmlinux (uncompressed)
 
+ARCH=x86_64
 MODULE=ours
 GUEST_TYPE=pv
 BACKEND=auto
 VERBOSE=0
 ISOLATED=0
 scenarios=()
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
+	--arch) ARCH=$2; shift 2 ;;
+	--arch=*) ARCH=${1#*=}; shift ;;
 	--module) MODULE=$2; shift 2 ;;
 	--module=*) MODULE=${1#*=}; shift ;;
 	--guest) GUEST_TYPE=$2; shift 2 ;;
@@ -61,7 +66,31 @@ while [ $# -gt 0 ]; do
 	*) scenarios+=("$1"); shift ;;
 	esac
 done
-case $MODULE in ours|debian) ;; *) echo "run.sh: --module must be ours or debian" >&2; exit 2 ;; esac
+export RIG_ARCH=$ARCH
+case $ARCH in
+x86_64)
+	REF=debian
+	export RIG_BUILD=${RIG_BUILD:-$REPO/build/rig}
+	BACKEND_BIN=${VDISPL_BE:-$REPO/tests/backend/vdispl-be}
+	DOMU_KERNEL=${RIG_DOMU_KERNEL:-vmlinux.gz}   # or vmlinux (uncompressed)
+	SR=
+	;;
+arm64)
+	REF=upstream
+	export RIG_BUILD=${RIG_BUILD:-$REPO/build/rig-arm64}
+	BACKEND_BIN=${VDISPL_BE:-$RIG_BUILD/bin/vdispl-be}
+	DOMU_KERNEL=vmlinux   # the uncompressed Image
+	SR=$RIG_BUILD/sysroot
+	[ "$BACKEND" = displ_be ] && { echo "run.sh: --backend displ_be is not built for arm64 yet" >&2; exit 2; }
+	if [ ! -x "$BACKEND_BIN" ] && [ "$BACKEND" != standin ]; then
+		"$RIG_DIR/mkarm64.sh" tools || exit 1
+	fi
+	;;
+*) echo "run.sh: --arch must be x86_64 or arm64" >&2; exit 2 ;;
+esac
+B=$RIG_BUILD
+. "$RIG_DIR/lib/elf-libs.sh"
+case $MODULE in ours|"$REF") ;; *) echo "run.sh: --module must be ours or $REF on $ARCH" >&2; exit 2 ;; esac
 # LABEL names module, backend and guest type in verdict lines; RES_NAME is the results
 # directory
 LABEL=$MODULE
@@ -76,6 +105,7 @@ esac
 if [ "${scenarios[0]}" = all ]; then
 	order=$RIG_DIR/scenarios/ORDER
 	[ "$BACKEND" = displ_be ] && order=$RIG_DIR/scenarios/ORDER.displ_be
+	[ "$ARCH" = arm64 ] && order=$RIG_DIR/scenarios/ORDER.arm64
 	mapfile -t scenarios < <(grep -v '^#' "$order" | grep .)
 fi
 for s in "${scenarios[@]}"; do
@@ -122,7 +152,7 @@ make_payload() { # STAGE SCENARIO...
 	# every scenario, not only this boot's: a scenario may build on another (weston-restart)
 	cp "$RIG_DIR"/scenarios/*.sh "$st/rig/scenarios/"
 	cp "$RIG_DIR"/scenarios/*.sh "$x/rig/scenarios/"
-	printf 'SCENARIOS="%s"\nMODULE=%s\nRIG_BACKEND=%s\nDOMU_KERNEL=%s\nGUEST_TYPE=%s\n' "$*" "$MODULE" "$BACKEND" "$DOMU_KERNEL" "$GUEST_TYPE" > "$st/rig/run.env"
+	printf 'SCENARIOS="%s"\nMODULE=%s\nRIG_BACKEND=%s\nDOMU_KERNEL=%s\nGUEST_TYPE=%s\nRIG_ARCH=%s\n' "$*" "$MODULE" "$BACKEND" "$DOMU_KERNEL" "$GUEST_TYPE" "$ARCH" > "$st/rig/run.env"
 	ln "$B/$DOMU_KERNEL" "$st/$DOMU_KERNEL" 2>/dev/null || cp "$B/$DOMU_KERNEL" "$st/$DOMU_KERNEL"
 	# the guest's per-run cpio: appended to the base domU initramfs
 	cp "$RIG_DIR/lib/guest-lib.sh" "$x/rig/"
@@ -136,7 +166,7 @@ make_payload() { # STAGE SCENARIO...
 	if [ -n "${RIG_DOM0_EXTRA:-}" ]; then cp -a "$RIG_DOM0_EXTRA/." "$st/"; fi
 	if [ "$BACKEND" = real ]; then
 		cp "$BACKEND_BIN" "$st/bin/vdispl-be"
-		ldd "$BACKEND_BIN" | awk '/=> \//{print $3}' | while read -r l; do cp -L "$l" "$st/lib/"; done
+		target_libs "$SR" "$BACKEND_BIN" | grep -v 'ld-linux' | while read -r l; do cp -L "$SR$l" "$st/lib/"; done
 	elif [ "$BACKEND" = displ_be ]; then
 		cp "$DISPL_BE/bin/displ_be" "$st/bin/displ_be"
 		cp "$DISPL_BE/lib/libxenbe.so" "$st/lib/"
@@ -238,6 +268,31 @@ screens_to_dumps() {
 }
 
 # ------------------------------------------------------------------ boot
+# boot_arm64 STAGE TIMEOUT SERIAL DESC: Xen for Arm in QEMU's virt machine (GICv3, EL2),
+# under the machine-wide lock. Xen gets dom0's kernel and initramfs from QEMU's
+# guest-loader devices (QEMU puts the DTB at 0x48000000: the images stay clear of it);
+# the disks are virtio-mmio (dom0 is 1:1 mapped: no IOMMU needed).
+boot_arm64() {
+	local st=$1 qt=$2 serial=$3 desc=$4
+	local qemu=(qemu-system-aarch64 -machine "virt,virtualization=on,gic-version=3"
+		-accel tcg -cpu cortex-a57 -smp 2 -m "$QMEM" -display none -nodefaults -no-reboot
+		-monitor none -serial "file:$serial"
+		-kernel "$B/xen"
+		-append "dom0_mem=$((QMEM / 2))M dom0_max_vcpus=1 console=dtuart dtuart=/pl011@9000000 loglvl=all guest_loglvl=all conring_size=256k"
+		-device "guest-loader,addr=0x42000000,kernel=$B/vmlinux,bootargs=console=hvc0 loglevel=4 rdinit=/init"
+		-device "guest-loader,addr=0x50000000,initrd=$B/dom0.cpio.gz"
+		-drive "file=$st.tar,format=raw,if=none,id=pl,readonly=on"
+		-device virtio-blk-device,drive=pl,serial=rigpayload
+		-drive "file=$st.out,format=raw,if=none,id=out"
+		-device virtio-blk-device,drive=out,serial=rigout)
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	flock -w "$LOCK_WAIT" "$LOCK" bash -c '
+		echo "run.sh: $1 [$2]: QEMU (arm64) starts (timeout $3s)" >&2
+		date +%s.%N > "$4"
+		shift 4
+		exec timeout -k 5 "$@"' _ "$MODULE" "$desc" "$qt" "$st.t0" "$qt" "${qemu[@]}"
+}
+
 # boot SCENARIO...: one QEMU for these scenarios; results into results/$RES_NAME/<sc>/.
 # Sets QRC (qemu's exit code) and QSECS (its wall time).
 boot() {
@@ -246,6 +301,8 @@ boot() {
 	for sc in "$@"; do
 		# shellcheck disable=SC1090
 		qt=$((qt + 45 + $(TIMEOUT=60; . "$RIG_DIR/scenarios/$sc.sh" >/dev/null 2>&1; echo "${TIMEOUT:-60}")))
+		# Xen on Arm under TCG: each guest takes 1.5-2x longer to come and go
+		[ "$ARCH" = arm64 ] && qt=$((qt + 45))
 	done
 	make_payload "$st" "$@"
 	# a read-only third disk with the guest root, if a scenario of this boot wants it
@@ -275,6 +332,9 @@ boot() {
 	[ $VERBOSE = 1 ] && { tail -F "$serial" 2>/dev/null & tailpid=$!; }
 	echo "run.sh: $LABEL [$*]: waiting for $LOCK ..." >&2
 	rm -f "$st.t0"
+	if [ "$ARCH" = arm64 ]; then
+		boot_arm64 "$st" "$qt" "$serial" "$*"
+	else
 	flock -w "$LOCK_WAIT" "$LOCK" bash -c '
 		echo "run.sh: '"$LABEL"' ['"$*"']: QEMU starts (timeout '"$qt"'s)" >&2
 		date +%s.%N > "'"$st"'.t0"
@@ -289,6 +349,7 @@ boot() {
 			-device virtio-blk-pci,drive=pl,serial=rigpayload \
 			-drive file="'"$st"'.out",format=raw,if=none,id=out \
 			-device virtio-blk-pci,drive=out,serial=rigout '"$groot"
+	fi
 	QRC=$?
 	t1=$(date +%s.%N)
 	[ -n "$tailpid" ] && kill "$tailpid" 2>/dev/null

@@ -225,11 +225,13 @@ vdispl_cfg() {
 # a PVH domU's only to the consoles named: console=tty0 gives it the same two, hvc0 last
 # so that it stays /dev/console.
 guest_create() {
-	local cons="console=hvc0"
-	[ "${GUEST_TYPE:-pv}" = pvh ] && cons="console=tty0 console=hvc0"
+	local cons="console=hvc0" gtype=${GUEST_TYPE:-pv}
+	[ "$gtype" = pvh ] && cons="console=tty0 console=hvc0"
+	# Xen on Arm has one guest type, auto-translated with PV devices: xl calls it pvh
+	[ "${RIG_ARCH:-x86_64}" = arm64 ] && gtype=pvh
 	cat > /tmp/$GUEST.cfg <<EOF
 name = "$GUEST"
-type = "${GUEST_TYPE:-pv}"
+type = "$gtype"
 memory = ${GUEST_MEM:-256}
 vcpus = ${GUEST_VCPUS:-1}
 kernel = "/payload/${DOMU_KERNEL:-vmlinux.gz}"
@@ -238,10 +240,11 @@ extra = "$cons loglevel=7 rig.scenario=$SCENARIO rig.backend=${RIG_BACKEND:-real
 vdispl = [ '$(vdispl_cfg)' ]
 on_crash = "destroy"
 EOF
-	if [ "${GUEST_TYPE:-pv}" = pvh ]; then
+	# (x86 only: xl has no cpuid option on Arm)
+	if [ "$gtype" = pvh ] && [ "${RIG_ARCH:-x86_64}" = x86_64 ]; then
 		echo 'cpuid = "host,rdtscp=0,pku=0,xsaves=0,xsavec=0"' >> /tmp/$GUEST.cfg
 	fi
-	fact "guest_type=${GUEST_TYPE:-pv}"
+	fact "guest_type=$gtype"
 	if [ "${GUEST_ROOT:-}" = 1 ]; then
 		guestroot_disk >> /tmp/$GUEST.cfg || return 1
 	fi

@@ -1,6 +1,7 @@
 # console: no client; the module's fbdev emulation puts the kernel console (fbcon) on the
 # display. With the console quiet (dmesg -n 1) and the cursor not blinking, two backend
-# dumps must show text (more than 2000 non-black pixels) and be identical; after the
+# dumps must show text (more than 2000 non-black pixels; 5 lines written to /dev/tty0
+# first) and be identical; after the
 # guest prints 30 lines to /dev/tty0 and a line through /dev/kmsg (console loglevel 8),
 # a third dump must differ from them and have more text pixels.
 VDISPL='backend=0,be-alloc=0,connectors=id0:1024x768'
@@ -15,6 +16,12 @@ guest() {
 	dmesg -n 1
 	[ -w /sys/class/graphics/fbcon/cursor_blink ] && echo 0 > /sys/class/graphics/fbcon/cursor_blink
 	printf '\033[?25l' > /dev/tty0 2>/dev/null    # hide the cursor
+	# text of our own: with console=hvc0 the kernel prints nothing on the VT on Arm
+	# (on x86 the boot messages are there already)
+	for i in 1 2 3 4 5; do
+		echo "rig console: text before the first dump, line $i" > /dev/tty0 ||
+			{ gfail "cannot write to /dev/tty0"; return 1; }
+	done
 	sleep 1
 	rig_req dump || return 1
 	sleep 0.5
