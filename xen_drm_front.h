@@ -33,6 +33,9 @@ struct xen_drm_front_pgdir;
 /* Distinct display sizes of an EDID that modes may be set to. */
 #define XEN_DRM_FRONT_MAX_EDID_MODES		32
 
+/* Pixel formats a plane may offer: the candidates xen_drm_front_kms.c probes. */
+#define XEN_DRM_FRONT_MAX_FORMATS		9
+
 /* How long a flip may wait for EVT_PG_FLIP before we complete it anyway. */
 #define XEN_DRM_FRONT_FRAME_DONE_TIMEOUT_MS	3100
 
@@ -138,6 +141,9 @@ struct xen_drm_front_drm_info {
  *	is connected; until then requests fail
  * @resync_task: the task re-creating them, the only one allowed requests
  *	while @resuming
+ * @formats: the pixel formats the backend accepted when probed at connect
+ *	(xen_drm_front_kms_probe_formats()), which the planes offer
+ * @num_formats: number of valid entries in @formats
  */
 struct xen_drm_front_info {
 	struct xenbus_device *xb_dev;
@@ -154,6 +160,8 @@ struct xen_drm_front_info {
 	struct rw_semaphore pairs_sem;
 	bool resuming;
 	struct task_struct *resync_task;
+	u32 formats[XEN_DRM_FRONT_MAX_FORMATS];
+	unsigned int num_formats;
 };
 
 u64 xen_drm_front_new_cookie(struct xen_drm_front_info *front_info);
