@@ -94,6 +94,9 @@ extern struct xen_drm_front_acct xen_drm_front_acct;
  * @num_grants: grant references we hold for it (directory and data pages)
  * @be_alloc: the backend allocated the data pages
  * @imported: the pages come from an imported dma-buf
+ * @view: a framebuffer's second buffer over an object's pages, for a pitch
+ *	or offset the object's own buffer cannot express
+ * @data_ofs: where the pixels start in the first page (protocol v2)
  */
 struct xen_drm_front_dbuf_info {
 	struct list_head link;
@@ -106,6 +109,8 @@ struct xen_drm_front_dbuf_info {
 	unsigned int num_grants;
 	bool be_alloc;
 	bool imported;
+	bool view;
+	u32 data_ofs;
 };
 
 const char *xen_drm_front_op_name(u8 op);

@@ -66,11 +66,14 @@ static const u64 xen_drm_front_modifiers[] = {
  * @base: the DRM framebuffer
  * @fb_cookie: the backend's name for it
  * @dbuf_cookie: the backend's name for the buffer holding it
+ * @view: a buffer of its own over its object's pages, when the object's
+ *	buffer cannot express its pitch or offset; else NULL
  */
 struct xen_drm_front_fb {
 	struct drm_framebuffer base;
 	u64 fb_cookie;
 	u64 dbuf_cookie;
+	struct xen_drm_front_gem_view *view;
 };
 
 /**
@@ -267,6 +270,8 @@ static struct xen_drm_front_info *dev_front_info(struct drm_device *dev)
 
 static void fb_destroy(struct drm_framebuffer *fb)
 {
+	struct xen_drm_front_fb *xfb = container_of(fb, struct xen_drm_front_fb,
+						    base);
 	int idx;
 
 	if (drm_dev_enter(fb->dev, &idx)) {
@@ -275,6 +280,7 @@ static void fb_destroy(struct drm_framebuffer *fb)
 		drm_dev_exit(idx);
 	}
 	atomic_long_dec(&xen_drm_front_acct.fbs);
+	xen_drm_front_gem_view_destroy(fb->obj[0], xfb->view);
 	drm_gem_fb_destroy(fb);
 }
 
@@ -317,13 +323,6 @@ fb_create(struct drm_device *dev, struct drm_file *file,
 			    mode_cmd->modifier[0]);
 		return ERR_PTR(-EINVAL);
 	}
-	/* displif has no offset into a buffer: a frame starts at its start. */
-	if (mode_cmd->offsets[0]) {
-		drm_dbg_kms(dev, "framebuffer offset %u not supported\n",
-			    mode_cmd->offsets[0]);
-		return ERR_PTR(-EINVAL);
-	}
-
 	xfb = kzalloc(sizeof(*xfb), GFP_KERNEL);
 	if (!xfb)
 		return ERR_PTR(-ENOMEM);
@@ -341,7 +340,21 @@ fb_create(struct drm_device *dev, struct drm_file *file,
 	}
 	info = xfb->base.format;
 	ret = xen_drm_front_gem_get_dbuf(xfb->base.obj[0], mode_cmd->pitches[0],
-					 info->cpp[0], &dbuf_cookie);
+					 info->cpp[0], mode_cmd->offsets[0],
+					 &dbuf_cookie);
+	if (ret == -EXDEV) {
+		/* A pitch or offset of its own: a buffer of its own. */
+		xfb->view = xen_drm_front_gem_view_create(xfb->base.obj[0],
+							  mode_cmd->pitches[0],
+							  info->cpp[0],
+							  mode_cmd->offsets[0],
+							  mode_cmd->height);
+		ret = PTR_ERR_OR_ZERO(xfb->view);
+		if (ret)
+			xfb->view = NULL;
+		else
+			dbuf_cookie = xfb->view->info.cookie;
+	}
 	if (!ret) {
 		xfb->dbuf_cookie = dbuf_cookie;
 		xfb->fb_cookie = xen_drm_front_new_cookie(dev_front_info(dev));
@@ -349,6 +362,10 @@ fb_create(struct drm_device *dev, struct drm_file *file,
 					      xfb->fb_cookie, mode_cmd->width,
 					      mode_cmd->height,
 					      mode_cmd->pixel_format);
+	}
+	if (ret && xfb->view) {
+		xen_drm_front_gem_view_destroy(xfb->base.obj[0], xfb->view);
+		xfb->view = NULL;
 	}
 	drm_dev_exit(idx);
 	if (ret)
@@ -1089,6 +1106,12 @@ int xen_drm_front_kms_resync(struct xen_drm_front_drm_info *drm_info)
 		/* Still being created: its own FB_ATTACH is yet to come. */
 		if (!xfb->fb_cookie)
 			continue;
+		if (xfb->view) {
+			ret = xen_drm_front_gem_view_resync(fb->obj[0],
+							    xfb->view);
+			if (ret)
+				break;
+		}
 		ret = xen_drm_front_fb_attach(front_info, xfb->dbuf_cookie,
 					      xfb->fb_cookie, fb->width,
 					      fb->height, fb->format->format);
