@@ -439,7 +439,8 @@ static void kms_fb_offset(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kt_client_open(kd), 0);
 	KUNIT_ASSERT_EQ(test, kd->front_info->cfg.version, 2);
 
-	kms_dumb(test, KMS_W, KMS_H * 2, 32, &args);
+	/* Two frames and a line: room for the second one 64 bytes on. */
+	kms_dumb(test, KMS_W, KMS_H * 2 + 1, 32, &args);
 	grants = fake_gnttab_in_use();
 	cmd.width = KMS_W;
 	cmd.height = KMS_H;
@@ -460,9 +461,12 @@ static void kms_fb_offset(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_DBUF_DESTROY), 1);
 	KUNIT_EXPECT_EQ(test, fake_gnttab_in_use(), grants);
 
-	/* The last line's padding would run past the buffer: refused. */
+	/*
+	 * Half as wide, its last line ending at the buffer's end (DRM
+	 * accepts it): that line's padding would run past it. Refused.
+	 */
 	cmd.width = KMS_W / 2;
-	cmd.offsets[0] = args.pitch * KMS_H + args.pitch / 2;
+	cmd.offsets[0] = args.size - args.pitch * (KMS_H - 1) - KMS_W / 2 * 4;
 	KUNIT_EXPECT_EQ(test, try_fb_create(kd, &cmd), -EINVAL);
 	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_DBUF_CREATE), 2);
 }
