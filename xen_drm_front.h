@@ -144,6 +144,8 @@ struct xen_drm_front_drm_info {
  * @formats: the pixel formats the backend accepted when probed at connect
  *	(xen_drm_front_kms_probe_formats()), which the planes offer
  * @num_formats: number of valid entries in @formats
+ * @probing: the format probe runs: the backend's refusals are its answers,
+ *	not errors to log
  */
 struct xen_drm_front_info {
 	struct xenbus_device *xb_dev;
@@ -162,6 +164,7 @@ struct xen_drm_front_info {
 	struct task_struct *resync_task;
 	u32 formats[XEN_DRM_FRONT_MAX_FORMATS];
 	unsigned int num_formats;
+	bool probing;
 };
 
 u64 xen_drm_front_new_cookie(struct xen_drm_front_info *front_info);

@@ -205,9 +205,12 @@ int xen_drm_front_kms_probe_formats(struct xen_drm_front_info *front_info)
 					&page, 1, false);
 	if (ret)
 		goto out_page;
+	/* Refusals are the answers we look for: logged below, once each. */
+	WRITE_ONCE(front_info->probing, true);
 	for (i = 0; !ret && i < ARRAY_SIZE(cpps); i++)
 		ret = probe_cpp(front_info, &pgdir, PAGE_SIZE, cpps[i],
 				accepted);
+	WRITE_ONCE(front_info->probing, false);
 	xen_drm_front_pgdir_free(&pgdir);
 	if (ret) {
 		dev_err(dev, "probing pixel formats: the backend did not answer: %d\n",
