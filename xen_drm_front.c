@@ -566,7 +566,10 @@ static int backend_on_connected(struct xen_drm_front_info *front_info)
 	WRITE_ONCE(front_info->resuming, false);
 
 	xen_drm_front_evtchnl_set_state(front_info, EVTCHNL_STATE_CONNECTED);
-	ret = drm_device_create(front_info);
+	/* Before any client can see the planes' formats. */
+	ret = xen_drm_front_kms_probe_formats(front_info);
+	if (!ret)
+		ret = drm_device_create(front_info);
 	if (ret)
 		xen_drm_front_evtchnl_set_state(front_info,
 						EVTCHNL_STATE_DISCONNECTED);

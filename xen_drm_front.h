@@ -33,6 +33,9 @@ struct xen_drm_front_pgdir;
 /* Distinct display sizes of an EDID that modes may be set to. */
 #define XEN_DRM_FRONT_MAX_EDID_MODES		32
 
+/* Pixel formats a plane may offer: the candidates xen_drm_front_kms.c probes. */
+#define XEN_DRM_FRONT_MAX_FORMATS		9
+
 /* How long a flip may wait for EVT_PG_FLIP before we complete it anyway. */
 #define XEN_DRM_FRONT_FRAME_DONE_TIMEOUT_MS	3100
 
@@ -140,6 +143,11 @@ struct xen_drm_front_drm_info {
  * @resume_why: why @resuming, for the log ("restored", "backend back")
  * @resync_task: the task re-creating them, the only one allowed requests
  *	while @resuming
+ * @formats: the pixel formats the backend accepted when probed at connect
+ *	(xen_drm_front_kms_probe_formats()), which the planes offer
+ * @num_formats: number of valid entries in @formats
+ * @probing: the format probe runs: the backend's refusals are its answers,
+ *	not errors to log
  */
 struct xen_drm_front_info {
 	struct xenbus_device *xb_dev;
@@ -157,6 +165,9 @@ struct xen_drm_front_info {
 	bool resuming;
 	const char *resume_why;
 	struct task_struct *resync_task;
+	u32 formats[XEN_DRM_FRONT_MAX_FORMATS];
+	unsigned int num_formats;
+	bool probing;
 };
 
 u64 xen_drm_front_new_cookie(struct xen_drm_front_info *front_info);

@@ -297,13 +297,14 @@ int xen_drm_front_debugfs_buffers_show(struct seq_file *m,
 		n++;
 	seq_printf(m, "dbufs: %u\n", n);
 	list_for_each_entry(info, &drm_info->dbufs, link)
-		seq_printf(m, "dbuf %#llx: %ux%u, bpp %u, size %llu, pages %u, grants %u, %s%s\n",
+		seq_printf(m, "dbuf %#llx: %ux%u, bpp %u, size %llu, pages %u, grants %u, %s%s%s\n",
 			   info->cookie, info->width, info->height, info->bpp,
 			   info->size, info->num_pages, info->num_grants,
 			   !info->be_alloc ? "fe-alloc" :
 			   info->shadow ? "be-alloc, shadowed" :
 			   "be-alloc, mapped directly",
-			   info->imported ? ", imported" : "");
+			   info->imported ? ", imported" : "",
+			   info->view ? ", view" : "");
 	mutex_unlock(&drm_info->dbufs_lock);
 
 	n = 0;

@@ -100,6 +100,9 @@ extern struct xen_drm_front_acct xen_drm_front_acct;
  * @shadow: for @be_alloc, the CPU works on a copy of the backend's pages,
  *	copied over when shown (PV guests); else it maps them directly
  * @imported: the pages come from an imported dma-buf
+ * @view: a framebuffer's second buffer over an object's pages, for a pitch
+ *	or offset the object's own buffer cannot express
+ * @data_ofs: where the pixels start in the first page (protocol v2)
  */
 struct xen_drm_front_dbuf_info {
 	struct list_head link;
@@ -113,6 +116,8 @@ struct xen_drm_front_dbuf_info {
 	bool be_alloc;
 	bool shadow;
 	bool imported;
+	bool view;
+	u32 data_ofs;
 };
 
 const char *xen_drm_front_op_name(u8 op);

@@ -546,7 +546,12 @@ out_unlock:
 	 * The backend's answer, not ours: say so where a user looks, since
 	 * the caller often only sees -EINVAL from an ioctl.
 	 */
-	if (refused)
+	if (refused && READ_ONCE(front_info->probing))
+		dev_dbg(&front_info->xb_dev->dev,
+			"connector %u: backend refused %s (id %u) to the format probe: status %d\n",
+			evtchnl->index, xen_drm_front_op_name(req->operation),
+			req->id, ret);
+	else if (refused)
 		dev_err_ratelimited(&front_info->xb_dev->dev,
 				    "connector %u: backend refused %s (id %u): status %d\n",
 				    evtchnl->index,

@@ -453,48 +453,186 @@ fail:
  * @gem_obj: the framebuffer's object
  * @pitch: the framebuffer's bytes per line
  * @cpp: the framebuffer's bytes per pixel
+ * @offset: where the framebuffer starts in the object
  * @dbuf_cookie: where to store the backend's cookie for the buffer
  *
  * The backend derives a buffer's pitch from the width and bpp it was
- * created with, so a framebuffer must use exactly that pitch. An imported
- * buffer is created on the backend here, with the first framebuffer's
- * layout. Call within drm_dev_enter().
+ * created with, and shows a framebuffer from the buffer's start: the
+ * object's own buffer serves a framebuffer at offset 0 with exactly that
+ * pitch. An imported buffer is created on the backend here, with the first
+ * framebuffer's layout. Call within drm_dev_enter().
  *
- * Return: 0, -EINVAL if @pitch cannot be expressed to the backend, or the
- * error from creating the buffer.
+ * Return: 0, -EXDEV if the framebuffer needs a buffer of its own
+ * (xen_drm_front_gem_view_create()), or the error from creating the buffer.
  */
 int xen_drm_front_gem_get_dbuf(struct drm_gem_object *gem_obj, u32 pitch,
-			       u32 cpp, u64 *dbuf_cookie)
+			       u32 cpp, u32 offset, u64 *dbuf_cookie)
 {
 	struct xen_gem_object *obj = to_xen_gem_obj(gem_obj);
-	u32 offset, height;
+	u32 ofs, height;
 	int ret = 0;
 
 	mutex_lock(&obj->lock);
-	if (!obj->dbuf_cookie && obj->sgt_imported) {
-		offset = obj->sgt_imported->sgl->offset;
-		if (!cpp || pitch % cpp || offset >= gem_obj->size) {
+	if (!obj->dbuf_cookie && obj->sgt_imported && !offset) {
+		ofs = obj->sgt_imported->sgl->offset;
+		if (!cpp || pitch % cpp || ofs >= gem_obj->size) {
 			ret = -EINVAL;
 			goto out;
 		}
-		height = (gem_obj->size - offset) / pitch;
+		height = (gem_obj->size - ofs) / pitch;
 		ret = gem_create_dbuf(obj, pitch / cpp, height, cpp * 8, pitch,
-				      offset);
+				      ofs);
 		if (ret)
 			goto out;
 	}
-	if (!obj->dbuf_cookie) {
-		ret = -ENODEV;
-	} else if (pitch != obj->dbuf_pitch) {
-		drm_dbg_kms(gem_obj->dev, "pitch %u differs from the buffer's %u\n",
-			    pitch, obj->dbuf_pitch);
-		ret = -EINVAL;
-	} else {
+	if (offset || pitch != obj->dbuf_pitch || !obj->dbuf_cookie)
+		ret = obj->dbuf_cookie || obj->sgt_imported ? -EXDEV : -ENODEV;
+	else
 		*dbuf_cookie = obj->dbuf_cookie;
-	}
 out:
 	mutex_unlock(&obj->lock);
 	return ret;
+}
+
+static int view_share_create(struct xen_gem_object *obj,
+			     struct xen_drm_front_gem_view *view)
+{
+	struct xen_drm_front_info *front_info = obj_front_info(&obj->base);
+	struct xen_drm_front_dbuf_info *info = &view->info;
+	int ret;
+
+	ret = xen_drm_front_pgdir_share(&view->pgdir,
+					front_info->xb_dev->otherend_id,
+					obj->pages + view->first_page,
+					info->num_pages, false);
+	if (ret)
+		return ret;
+	ret = xen_drm_front_dbuf_create(front_info, &view->pgdir, info->cookie,
+					info->width, info->height, info->bpp,
+					info->size, info->data_ofs);
+	if (ret) {
+		xen_drm_front_pgdir_free(&view->pgdir);
+		return ret;
+	}
+	info->num_grants = view->pgdir.num_granted;
+	return 0;
+}
+
+/**
+ * xen_drm_front_gem_view_create() - a display buffer for one framebuffer
+ * @gem_obj: the framebuffer's object
+ * @pitch: the framebuffer's bytes per line
+ * @cpp: the framebuffer's bytes per pixel
+ * @offset: where the framebuffer starts in the object
+ * @height: the framebuffer's lines
+ *
+ * FB_ATTACH carries no pitch and no offset: the backend shows width x
+ * height pixels of the framebuffer from the start of its buffer, whose
+ * lines are the buffer's width x bpp / 8 bytes apart. A framebuffer with
+ * another pitch, or not at the object's start, gets a buffer of its own
+ * over the same pages: width pitch / cpp, as many lines as the framebuffer,
+ * its pages from the one holding the first line, and the rest of @offset
+ * as the buffer's data_ofs (protocol version 2 only). The backend then
+ * shows the framebuffer's own width x height from it, as displ_be does
+ * (its framebuffer on the buffer is width x height with the buffer's
+ * stride) and vdispl-be. Call within drm_dev_enter().
+ *
+ * What cannot be shown correctly is refused with a message: a pitch that
+ * is not a whole number of pixels, an offset within a page on protocol
+ * version 1, a framebuffer whose last line's padding would run past the
+ * object (the backend reads whole lines), backend-allocated objects (their
+ * pages are the backend's: we cannot grant them).
+ *
+ * Return: the view, or an ERR_PTR(): -EINVAL for what the backend cannot
+ * show, else the error of granting or DBUF_CREATE.
+ */
+struct xen_drm_front_gem_view *
+xen_drm_front_gem_view_create(struct drm_gem_object *gem_obj, u32 pitch,
+			      u32 cpp, u32 offset, u32 height)
+{
+	struct xen_gem_object *obj = to_xen_gem_obj(gem_obj);
+	struct xen_drm_front_info *front_info = obj_front_info(gem_obj);
+	struct drm_device *dev = gem_obj->dev;
+	struct xen_drm_front_gem_view *view;
+	u32 data_ofs = offset_in_page(offset);
+	u64 end = (u64)offset + (u64)pitch * height;
+	const char *why = NULL;
+	int ret;
+
+	if (obj->be_alloc)
+		why = "its buffer is backend-allocated (be-alloc)";
+	else if (!cpp || pitch % cpp)
+		why = "the pitch is not a whole number of pixels";
+	else if (data_ofs && front_info->cfg.version < 2)
+		why = "an offset within a page needs displif version 2";
+	else if (end > gem_obj->size)
+		why = "its last line's padding runs past the buffer";
+	if (why) {
+		dev_warn_ratelimited(dev->dev,
+				     "framebuffer with pitch %u, offset %u: not shown correctly by the backend, refused: %s\n",
+				     pitch, offset, why);
+		return ERR_PTR(-EINVAL);
+	}
+
+	view = kzalloc(sizeof(*view), GFP_KERNEL);
+	if (!view)
+		return ERR_PTR(-ENOMEM);
+	view->first_page = offset >> PAGE_SHIFT;
+	view->info = (struct xen_drm_front_dbuf_info) {
+		.cookie = xen_drm_front_new_cookie(front_info),
+		.width = pitch / cpp, .height = height, .bpp = cpp * 8,
+		.num_pages = DIV_ROUND_UP(end, PAGE_SIZE) - view->first_page,
+		.imported = !!obj->sgt_imported, .view = true,
+		.data_ofs = data_ofs,
+	};
+	view->info.size = (u64)view->info.num_pages << PAGE_SHIFT;
+	ret = view_share_create(obj, view);
+	if (ret) {
+		drm_dbg_kms(dev, "buffer for pitch %u, offset %u: %d\n", pitch,
+			    offset, ret);
+		kfree(view);
+		return ERR_PTR(ret);
+	}
+	xen_drm_front_dbuf_track(dev->dev_private, &view->info);
+	return view;
+}
+
+/**
+ * xen_drm_front_gem_view_resync() - create a view again on a new backend
+ * @gem_obj: the framebuffer's object
+ * @view: its view, whose grants died with the domain's save
+ *
+ * As xen_drm_front_gem_resync() does for objects, under the same cookie.
+ *
+ * Return: 0 or the error of granting or DBUF_CREATE.
+ */
+int xen_drm_front_gem_view_resync(struct drm_gem_object *gem_obj,
+				  struct xen_drm_front_gem_view *view)
+{
+	xen_drm_front_pgdir_free(&view->pgdir);
+	return view_share_create(to_xen_gem_obj(gem_obj), view);
+}
+
+/**
+ * xen_drm_front_gem_view_destroy() - DBUF_DESTROY a view and free it
+ * @gem_obj: the framebuffer's object
+ * @view: the view, its framebuffer already detached; may be NULL
+ */
+void xen_drm_front_gem_view_destroy(struct drm_gem_object *gem_obj,
+				    struct xen_drm_front_gem_view *view)
+{
+	int idx;
+
+	if (!view)
+		return;
+	xen_drm_front_dbuf_untrack(gem_obj->dev->dev_private, &view->info);
+	if (drm_dev_enter(gem_obj->dev, &idx)) {
+		xen_drm_front_dbuf_destroy(obj_front_info(gem_obj),
+					   view->info.cookie);
+		drm_dev_exit(idx);
+	}
+	xen_drm_front_pgdir_free(&view->pgdir);
+	kfree(view);
 }
 
 /**
@@ -518,9 +656,12 @@ int xen_drm_front_gem_resync(struct xen_drm_front_drm_info *drm_info)
 
 	mutex_lock(&drm_info->dbufs_lock);
 	list_for_each_entry(info, &drm_info->dbufs, link) {
-		struct xen_gem_object *obj =
-			container_of(info, struct xen_gem_object, dbuf_info);
+		struct xen_gem_object *obj;
 
+		/* Framebuffers' views: xen_drm_front_kms_resync() does them. */
+		if (info->view)
+			continue;
+		obj = container_of(info, struct xen_gem_object, dbuf_info);
 		if (obj->be_alloc) {
 			ret = -EOPNOTSUPP;
 			break;

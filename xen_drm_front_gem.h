@@ -11,6 +11,9 @@
 
 #include <linux/types.h>
 
+#include "xen_drm_front_debugfs.h"
+#include "xen_drm_front_pgdir.h"
+
 struct dma_buf_attachment;
 struct drm_device;
 struct drm_file;
@@ -34,6 +37,29 @@ xen_drm_front_gem_import_sg_table(struct drm_device *dev,
 void xen_drm_front_gem_flush(struct drm_gem_object *gem_obj);
 int xen_drm_front_gem_resync(struct xen_drm_front_drm_info *drm_info);
 int xen_drm_front_gem_get_dbuf(struct drm_gem_object *obj, u32 pitch,
-			       u32 cpp, u64 *dbuf_cookie);
+			       u32 cpp, u32 offset, u64 *dbuf_cookie);
+
+/**
+ * struct xen_drm_front_gem_view - a second display buffer over an object
+ * @pgdir: the object's pages from the one holding the first line
+ * @first_page: index of that page in the object
+ * @info: the buffer as the backend knows it (width = pitch / cpp)
+ *
+ * For a framebuffer whose pitch or offset the object's own display buffer
+ * cannot express; it belongs to the framebuffer.
+ */
+struct xen_drm_front_gem_view {
+	struct xen_drm_front_pgdir pgdir;
+	unsigned int first_page;
+	struct xen_drm_front_dbuf_info info;
+};
+
+struct xen_drm_front_gem_view *
+xen_drm_front_gem_view_create(struct drm_gem_object *gem_obj, u32 pitch,
+			      u32 cpp, u32 offset, u32 height);
+int xen_drm_front_gem_view_resync(struct drm_gem_object *gem_obj,
+				  struct xen_drm_front_gem_view *view);
+void xen_drm_front_gem_view_destroy(struct drm_gem_object *gem_obj,
+				    struct xen_drm_front_gem_view *view);
 
 #endif /* __XEN_DRM_FRONT_GEM_H_ */

@@ -36,9 +36,14 @@
 #include "xen_drm_front_conn.h"
 #include "xen_drm_front_gem.h"
 #include "xen_drm_front_kms.h"
+#include "xen_drm_front_pgdir.h"
 
-/* The pixel formats displif backends are expected to show. */
-static const u32 xen_drm_front_formats[] = {
+/*
+ * The pixel formats displif backends are expected to show: the candidates.
+ * A device's planes offer those its backend accepted at connect
+ * (xen_drm_front_kms_probe_formats()).
+ */
+static const u32 xen_drm_front_formats[XEN_DRM_FRONT_MAX_FORMATS] = {
 	DRM_FORMAT_RGB565,
 	DRM_FORMAT_RGB888,
 	DRM_FORMAT_XRGB8888,
@@ -61,11 +66,14 @@ static const u64 xen_drm_front_modifiers[] = {
  * @base: the DRM framebuffer
  * @fb_cookie: the backend's name for it
  * @dbuf_cookie: the backend's name for the buffer holding it
+ * @view: a buffer of its own over its object's pages, when the object's
+ *	buffer cannot express its pitch or offset; else NULL
  */
 struct xen_drm_front_fb {
 	struct drm_framebuffer base;
 	u64 fb_cookie;
 	u64 dbuf_cookie;
+	struct xen_drm_front_gem_view *view;
 };
 
 /**
@@ -82,6 +90,155 @@ bool xen_drm_front_kms_format_supported(u32 format)
 		if (xen_drm_front_formats[i] == format)
 			return true;
 	return false;
+}
+
+/* The probe's buffer: small enough for one page at 32 bits per pixel. */
+#define PROBE_DIM	32
+
+/*
+ * A backend that does not answer, or whose ring is full, tells nothing
+ * about formats: that fails the whole probe. Any other error is the
+ * backend's answer (displ_be answers what its display's ADDFB2 said).
+ */
+static bool probe_fatal(int ret)
+{
+	return ret == -ETIMEDOUT || ret == -ENOSPC;
+}
+
+/*
+ * One buffer of @cpp bytes per pixel, and FB_ATTACH + FB_DETACH on it for
+ * each candidate format of that size; sets @accepted for the formats the
+ * backend accepted.
+ */
+static int probe_cpp(struct xen_drm_front_info *front_info,
+		     struct xen_drm_front_pgdir *pgdir, u64 size,
+		     unsigned int cpp, bool *accepted)
+{
+	struct device *dev = &front_info->xb_dev->dev;
+	u64 dbuf = xen_drm_front_new_cookie(front_info);
+	bool tried = false, created = false;
+	int ret = 0, err;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(xen_drm_front_formats); i++) {
+		u32 format = xen_drm_front_formats[i];
+		u64 fb;
+
+		if (drm_format_info(format)->cpp[0] != cpp)
+			continue;
+		if (!tried) {
+			tried = true;
+			err = xen_drm_front_dbuf_create(front_info, pgdir, dbuf,
+							PROBE_DIM, PROBE_DIM,
+							cpp * 8, size, 0);
+			if (probe_fatal(err))
+				return err;
+			created = !err;
+		}
+		/* No buffer of this size: none of its formats. */
+		if (!created)
+			continue;
+		fb = xen_drm_front_new_cookie(front_info);
+		err = xen_drm_front_fb_attach(front_info, dbuf, fb, PROBE_DIM,
+					      PROBE_DIM, format);
+		if (probe_fatal(err)) {
+			ret = err;
+			break;
+		}
+		if (err)
+			continue;
+		accepted[i] = true;
+		err = xen_drm_front_fb_detach(front_info, fb);
+		if (err)
+			dev_warn(dev, "format probe: FB_DETACH failed: %d\n", err);
+	}
+	if (created) {
+		err = xen_drm_front_dbuf_destroy(front_info, dbuf);
+		if (err)
+			dev_warn(dev, "format probe: DBUF_DESTROY failed: %d\n",
+				 err);
+	}
+	return ret;
+}
+
+/**
+ * xen_drm_front_kms_probe_formats() - find the formats the backend shows
+ * @front_info: the device, its rings connected, no DRM device yet
+ *
+ * displif has no format negotiation, and backends refuse formats their
+ * display cannot scan out (displ_be on a bochs display refuses RGB565 and
+ * ARGB8888 at FB_ATTACH): a client that picks an advertised format the
+ * backend refuses fails. So before the planes are created, each candidate
+ * format is tried once with a small buffer of our own pages (one page,
+ * granted for the probe only): per bytes-per-pixel one DBUF_CREATE and one
+ * DBUF_DESTROY, per format one FB_ATTACH and one FB_DETACH, 24 requests in
+ * all. They go on connector 0's ring like every buffer request: buffers
+ * and framebuffers belong to the backend's device, not to a connector, so
+ * one probe holds for every connector.
+ *
+ * The result lives as long as the DRM device built on it: a restore that
+ * keeps the device keeps its formats (if the new backend refuses one in
+ * use, re-creating the framebuffers fails and the card is replaced, which
+ * probes again); a new DRM device always probes again.
+ *
+ * Return: 0 with @front_info->formats filled, -ENODEV if the backend
+ * refuses XRGB8888 (the format every client and the console can fall back
+ * to: the device is unusable without it), or the error of a request that
+ * was not answered. Nothing is left granted or allocated on error.
+ */
+int xen_drm_front_kms_probe_formats(struct xen_drm_front_info *front_info)
+{
+	static const unsigned int cpps[] = { 4, 3, 2 };
+	bool accepted[ARRAY_SIZE(xen_drm_front_formats)] = {};
+	struct device *dev = &front_info->xb_dev->dev;
+	struct xen_drm_front_pgdir pgdir = {};
+	bool xrgb8888 = false;
+	unsigned int i;
+	struct page *page;
+	int ret = 0;
+
+	front_info->num_formats = 0;
+	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!page)
+		return -ENOMEM;
+	ret = xen_drm_front_pgdir_share(&pgdir, front_info->xb_dev->otherend_id,
+					&page, 1, false);
+	if (ret)
+		goto out_page;
+	/* Refusals are the answers we look for: logged below, once each. */
+	WRITE_ONCE(front_info->probing, true);
+	for (i = 0; !ret && i < ARRAY_SIZE(cpps); i++)
+		ret = probe_cpp(front_info, &pgdir, PAGE_SIZE, cpps[i],
+				accepted);
+	WRITE_ONCE(front_info->probing, false);
+	xen_drm_front_pgdir_free(&pgdir);
+	if (ret) {
+		dev_err(dev, "probing pixel formats: the backend did not answer: %d\n",
+			ret);
+		goto out_page;
+	}
+	/* In the candidates' order: clients may prefer the first ones. */
+	for (i = 0; i < ARRAY_SIZE(xen_drm_front_formats); i++) {
+		const u32 *format = &xen_drm_front_formats[i];
+
+		if (!accepted[i]) {
+			dev_info(dev, "the backend refuses %p4cc framebuffers: not offered\n",
+				 format);
+			continue;
+		}
+		front_info->formats[front_info->num_formats++] = *format;
+		xrgb8888 |= *format == DRM_FORMAT_XRGB8888;
+	}
+	if (!xrgb8888) {
+		dev_err(dev, "the backend refuses XRGB8888 framebuffers: the display is unusable\n");
+		ret = -ENODEV;
+	}
+out_page:
+	if (ret)
+		front_info->num_formats = 0;
+	/* Freed only once the backend unmapped it, if it still maps it. */
+	put_page(page);
+	return ret;
 }
 
 /**
@@ -116,6 +273,8 @@ static struct xen_drm_front_info *dev_front_info(struct drm_device *dev)
 
 static void fb_destroy(struct drm_framebuffer *fb)
 {
+	struct xen_drm_front_fb *xfb = container_of(fb, struct xen_drm_front_fb,
+						    base);
 	int idx;
 
 	if (drm_dev_enter(fb->dev, &idx)) {
@@ -124,6 +283,7 @@ static void fb_destroy(struct drm_framebuffer *fb)
 		drm_dev_exit(idx);
 	}
 	atomic_long_dec(&xen_drm_front_acct.fbs);
+	xen_drm_front_gem_view_destroy(fb->obj[0], xfb->view);
 	drm_gem_fb_destroy(fb);
 }
 
@@ -153,19 +313,19 @@ fb_create(struct drm_device *dev, struct drm_file *file,
 			    &mode_cmd->pixel_format);
 		return ERR_PTR(-EINVAL);
 	}
+	/* The backend refused it when probed: FB_ATTACH would fail. */
+	if (!drm_any_plane_has_format(dev, mode_cmd->pixel_format,
+				      DRM_FORMAT_MOD_LINEAR)) {
+		drm_dbg_kms(dev, "format %p4cc refused by the backend\n",
+			    &mode_cmd->pixel_format);
+		return ERR_PTR(-EINVAL);
+	}
 	if ((mode_cmd->flags & DRM_MODE_FB_MODIFIERS) &&
 	    mode_cmd->modifier[0] != DRM_FORMAT_MOD_LINEAR) {
 		drm_dbg_kms(dev, "unsupported modifier %#llx\n",
 			    mode_cmd->modifier[0]);
 		return ERR_PTR(-EINVAL);
 	}
-	/* displif has no offset into a buffer: a frame starts at its start. */
-	if (mode_cmd->offsets[0]) {
-		drm_dbg_kms(dev, "framebuffer offset %u not supported\n",
-			    mode_cmd->offsets[0]);
-		return ERR_PTR(-EINVAL);
-	}
-
 	xfb = kzalloc(sizeof(*xfb), GFP_KERNEL);
 	if (!xfb)
 		return ERR_PTR(-ENOMEM);
@@ -183,7 +343,21 @@ fb_create(struct drm_device *dev, struct drm_file *file,
 	}
 	info = xfb->base.format;
 	ret = xen_drm_front_gem_get_dbuf(xfb->base.obj[0], mode_cmd->pitches[0],
-					 info->cpp[0], &dbuf_cookie);
+					 info->cpp[0], mode_cmd->offsets[0],
+					 &dbuf_cookie);
+	if (ret == -EXDEV) {
+		/* A pitch or offset of its own: a buffer of its own. */
+		xfb->view = xen_drm_front_gem_view_create(xfb->base.obj[0],
+							  mode_cmd->pitches[0],
+							  info->cpp[0],
+							  mode_cmd->offsets[0],
+							  mode_cmd->height);
+		ret = PTR_ERR_OR_ZERO(xfb->view);
+		if (ret)
+			xfb->view = NULL;
+		else
+			dbuf_cookie = xfb->view->info.cookie;
+	}
 	if (!ret) {
 		xfb->dbuf_cookie = dbuf_cookie;
 		xfb->fb_cookie = xen_drm_front_new_cookie(dev_front_info(dev));
@@ -191,6 +365,10 @@ fb_create(struct drm_device *dev, struct drm_file *file,
 					      xfb->fb_cookie, mode_cmd->width,
 					      mode_cmd->height,
 					      mode_cmd->pixel_format);
+	}
+	if (ret && xfb->view) {
+		xen_drm_front_gem_view_destroy(xfb->base.obj[0], xfb->view);
+		xfb->view = NULL;
 	}
 	drm_dev_exit(idx);
 	if (ret)
@@ -823,8 +1001,8 @@ static int pipeline_init(struct xen_drm_front_drm_info *drm_info,
 		return ret;
 	ret = drm_simple_display_pipe_init(drm_info->drm_dev, &pipeline->pipe,
 					   &display_funcs,
-					   xen_drm_front_formats,
-					   ARRAY_SIZE(xen_drm_front_formats),
+					   drm_info->front_info->formats,
+					   drm_info->front_info->num_formats,
 					   xen_drm_front_modifiers,
 					   &pipeline->conn);
 	if (ret)
@@ -933,6 +1111,12 @@ int xen_drm_front_kms_resync(struct xen_drm_front_drm_info *drm_info)
 		/* Still being created: its own FB_ATTACH is yet to come. */
 		if (!xfb->fb_cookie)
 			continue;
+		if (xfb->view) {
+			ret = xen_drm_front_gem_view_resync(fb->obj[0],
+							    xfb->view);
+			if (ret)
+				break;
+		}
 		ret = xen_drm_front_fb_attach(front_info, xfb->dbuf_cookie,
 					      xfb->fb_cookie, fb->width,
 					      fb->height, fb->format->format);

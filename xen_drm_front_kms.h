@@ -21,6 +21,7 @@
 struct drm_framebuffer;
 struct xen_drm_front_drm_info;
 struct xen_drm_front_drm_pipeline;
+struct xen_drm_front_info;
 
 int xen_drm_front_kms_init(struct xen_drm_front_drm_info *drm_info);
 void xen_drm_front_kms_fini(struct xen_drm_front_drm_info *drm_info);
@@ -31,6 +32,7 @@ void xen_drm_front_kms_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline
 u64 xen_drm_front_fb_to_cookie(struct drm_framebuffer *fb);
 u64 xen_drm_front_fb_to_dbuf_cookie(struct drm_framebuffer *fb);
 bool xen_drm_front_kms_format_supported(u32 format);
+int xen_drm_front_kms_probe_formats(struct xen_drm_front_info *front_info);
 enum drm_mode_status
 xen_drm_front_kms_timings_valid(const struct drm_display_mode *mode);
 

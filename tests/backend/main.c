@@ -198,6 +198,9 @@ static void usage(FILE *fp)
 "  --fault-conn N       fault only requests on connector N's ring\n"
 "  --restart            after close:N go back to InitWait\n"
 "  --vsync-hz N         deliver EVT_PG_FLIP on the next tick of an N Hz clock\n"
+"  --refuse-formats F,..  refuse FB_ATTACH of these fourccs (e.g. RG16,AR24)\n"
+"                       with -EINVAL, as displ_be does for formats its display\n"
+"                       cannot show\n"
 "  --domid N            our own domain id (default 0)\n"
 "  --verbose            copy trace lines to stderr\n"
 "  --selftest           run offline tests (no Xen needed) and exit\n"
@@ -312,11 +315,27 @@ static int do_write_edid(const char *arg)
 	return 0;
 }
 
+/* "RG16,AR24": fourcc codes of 4 characters (a space is allowed, as in "C8  ") */
+static bool parse_refuse_formats(const char *s)
+{
+	while (*s) {
+		size_t n = strcspn(s, ",");
+
+		if (n != 4 || opt.n_refuse_formats >= ARRAY_SIZE(opt.refuse_formats))
+			return false;
+		opt.refuse_formats[opt.n_refuse_formats++] = FOURCC(s[0], s[1], s[2], s[3]);
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return opt.n_refuse_formats > 0;
+}
+
 static int parse_args(int argc, char **argv, bool *selftest)
 {
 	enum { O_OUT = 256, O_VERSIONS, O_NOVERSIONS, O_NOEDID, O_EDIDMODES, O_FAULT,
 	       O_FAULTAFTER, O_FAULTOP, O_FAULTCONN, O_RESTART, O_VSYNC, O_DOMID, O_VERBOSE,
-	       O_SELFTEST, O_WRITEEDID, O_HELP };
+	       O_SELFTEST, O_WRITEEDID, O_REFUSEFMT, O_HELP };
 	static const struct option lo[] = {
 		{ "out", required_argument, 0, O_OUT },
 		{ "versions", required_argument, 0, O_VERSIONS },
@@ -330,6 +349,7 @@ static int parse_args(int argc, char **argv, bool *selftest)
 		{ "restart", no_argument, 0, O_RESTART },
 		{ "vsync-hz", required_argument, 0, O_VSYNC },
 		{ "domid", required_argument, 0, O_DOMID },
+		{ "refuse-formats", required_argument, 0, O_REFUSEFMT },
 		{ "verbose", no_argument, 0, O_VERBOSE },
 		{ "selftest", no_argument, 0, O_SELFTEST },
 		{ "write-edid", required_argument, 0, O_WRITEEDID },
@@ -398,6 +418,12 @@ static int parse_args(int argc, char **argv, bool *selftest)
 				return -1;
 			}
 			opt.domid = (unsigned int)v;
+			break;
+		case O_REFUSEFMT:
+			if (!parse_refuse_formats(optarg)) {
+				fprintf(stderr, "bad --refuse-formats %s\n", optarg);
+				return -1;
+			}
 			break;
 		case O_VERBOSE: opt.verbose = true; break;
 		case O_SELFTEST: *selftest = true; break;

@@ -544,6 +544,12 @@ static int do_fb_attach(struct connector *c, const struct xendispl_req *req)
 		violation(d, ci, "id=%u FB_ATTACH: size %ux%u", req->id, r->width, r->height);
 		return -XEN_EINVAL;
 	}
+	for (unsigned int i = 0; i < opt.n_refuse_formats; i++)
+		if (opt.refuse_formats[i] == r->pixel_format) {
+			note(d, ci, "id=%u FB_ATTACH: %s refused (--refuse-formats)", req->id,
+			     fmt->name);
+			return -XEN_EINVAL;
+		}
 	if (b->pitch) {
 		if (r->width > b->width || r->height > b->height ||
 		    DIV_ROUND_UP((uint64_t)r->width * fmt->bpp, 8) > b->pitch) {

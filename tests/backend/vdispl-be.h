@@ -145,6 +145,10 @@ struct options {
 	bool verbose;
 	bool quiet;                  /* selftest: VIOLATION/NOTE only to trace.log */
 	unsigned int domid;          /* our own domid */
+	/* --refuse-formats: FB_ATTACH answers -XEN_EINVAL, as displ_be does
+	 * for a format its display cannot scan out */
+	uint32_t refuse_formats[16];
+	unsigned int n_refuse_formats;
 };
 extern struct options opt;
 

@@ -47,7 +47,8 @@
 #define NBUF 2
 
 struct buf {
-	uint32_t handle, fb_id, pitch;
+	uint32_t handle, fb_id, pitch;  /* pitch: the framebuffer's */
+	uint32_t ofs;                   /* the framebuffer's offset in the buffer */
 	uint64_t size;
 	uint8_t *map;
 	uint64_t checksum;
@@ -93,6 +94,10 @@ static struct {
 	unsigned int vblank_waits;  /* --vblank-waits: stop after this many waits, 0 = time only */
 	double vblank_jitter_pct;   /* --vblank-jitter-pct: max sd of the intervals, 0 = off */
 	bool check_flip_events;
+	bool list_formats;      /* --list-formats: print the plane's formats */
+	uint32_t dumb_w, dumb_h;    /* --dumb WxH: buffer size, 0 = the mode's */
+	uint32_t fb_pitch;      /* --fb-pitch: 0 = the buffer's */
+	uint32_t fb_offset;     /* --fb-offset */
 } opt = {
 	.driver = "xendrm-du",
 	.conns = "0",
@@ -289,11 +294,11 @@ static void draw(struct out *o, struct buf *b, int ph)
 	for (uint32_t y = 0; y < h; y++) {
 		for (uint32_t x = 0; x < w; x++)
 			pack(row + (size_t)x * cpp, pattern_px(opt.pattern, x, y, w, h, ph));
-		memcpy(b->map + (size_t)y * b->pitch, row, (size_t)w * cpp);
+		memcpy(b->map + b->ofs + (size_t)y * b->pitch, row, (size_t)w * cpp);
 	}
 	/* checksum over what is in the buffer now (read back, as the backend will) */
 	for (uint32_t y = 0; y < h; y++) {
-		const uint8_t *s = b->map + (size_t)y * b->pitch;
+		const uint8_t *s = b->map + b->ofs + (size_t)y * b->pitch;
 		for (uint32_t x = 0; x < w; x++)
 			cs = fnv1a64(cs, unpack(s + (size_t)x * cpp));
 	}
@@ -610,6 +615,30 @@ static void parse_list(const char *s, char items[][32], int *n)
 		snprintf(items[(*n)++], 32, "%s", tok);
 }
 
+/* --list-formats: "CLIENT plane-formats conn=N formats=XR24,RG24" (the planes of its CRTC) */
+static void list_formats(const struct out *o)
+{
+	drmModePlaneRes *pr = drmModeGetPlaneResources(fd);
+	char list[512] = "";
+	size_t len = 0;
+
+	if (!pr)
+		verdict(false, "drmModeGetPlaneResources: %s", strerror(errno));
+	for (uint32_t i = 0; i < pr->count_planes; i++) {
+		drmModePlane *p = drmModeGetPlane(fd, pr->planes[i]);
+
+		if (!p)
+			verdict(false, "drmModeGetPlane: %s", strerror(errno));
+		if (p->possible_crtcs & (1u << o->crtc_index))
+			for (uint32_t f = 0; f < p->count_formats && len + 6 < sizeof(list); f++)
+				len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%.4s",
+							len ? "," : "", (const char *)&p->formats[f]);
+		drmModeFreePlane(p);
+	}
+	drmModeFreePlaneResources(pr);
+	say("plane-formats conn=%d formats=%s", o->index, list);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -636,6 +665,11 @@ static void usage(void)
 		"  --vblank-jitter-pct P  the intervals between vblank timestamps (per vblank) must\n"
 		"                       have a standard deviation of at most P%% of their mean\n"
 		"  --check-flip-events  flip events: increasing sequence, increasing and recent timestamps\n"
+		"  --list-formats       print the pixel formats of each connector's planes\n"
+		"                       (CLIENT plane-formats conn=N formats=XR24,...)\n"
+		"  --dumb WxH           size of the dumb buffers (default: the mode's)\n"
+		"  --fb-pitch BYTES     the framebuffers' pitch (default: the dumb buffer's)\n"
+		"  --fb-offset BYTES    the framebuffers' offset in their buffer (default 0)\n"
 		"  --verbose            more output (the mode list, every flip event)\n");
 	exit(2);
 }
@@ -650,7 +684,8 @@ int main(int argc, char **argv)
 		{ "exec-after-modeset", 1, 0, 'E' }, { "mode", 1, 0, 'm' },
 		{ "vblank-waits", 1, 0, 'W' }, { "vblank-jitter-pct", 1, 0, 'J' },
 		{ "vblank", 1, 0, 'V' }, { "vblank-hz", 1, 0, 'R' }, { "vblank-max-skip-pct", 1, 0, 'S' },
-		{ "check-flip-events", 0, 0, 'C' },
+		{ "check-flip-events", 0, 0, 'C' }, { "list-formats", 0, 0, 'L' },
+		{ "dumb", 1, 0, 'B' }, { "fb-pitch", 1, 0, 'P' }, { "fb-offset", 1, 0, 'O' },
 		{ "help", 0, 0, 'h' }, { 0 }
 	};
 	char conn_items[MAX_CONNS][32], mode_items[MAX_CONNS][32];
@@ -697,6 +732,14 @@ int main(int argc, char **argv)
 		case 'W': opt.vblank_waits = atoi(optarg); break;
 		case 'J': opt.vblank_jitter_pct = atof(optarg); break;
 		case 'C': opt.check_flip_events = true; break;
+		case 'L': opt.list_formats = true; break;
+		case 'B':
+			if (sscanf(optarg, "%ux%u", &opt.dumb_w, &opt.dumb_h) != 2 || !opt.dumb_w ||
+			    !opt.dumb_h)
+				usage();
+			break;
+		case 'P': opt.fb_pitch = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'O': opt.fb_offset = (uint32_t)strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}
@@ -728,6 +771,10 @@ int main(int argc, char **argv)
 		if (drmGetCap(fd, DRM_CAP_DUMB_BUFFER, &cap) || !cap)
 			verdict(false, "no dumb buffer support");
 	}
+
+	/* the primary planes are listed only to clients that ask for them */
+	if (opt.list_formats && drmSetClientCap(fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1))
+		verdict(false, "DRM_CLIENT_CAP_UNIVERSAL_PLANES: %s", strerror(errno));
 
 	phase = "get resources";
 	res = drmModeGetResources(fd);
@@ -805,6 +852,10 @@ int main(int argc, char **argv)
 		nouts++;
 	}
 
+	if (opt.list_formats)
+		for (int i = 0; i < nouts; i++)
+			list_formats(&outs[i]);
+
 	/* buffers */
 	phase = "create buffers";
 	t0 = now_ms();
@@ -816,12 +867,20 @@ int main(int argc, char **argv)
 			uint64_t off;
 			double tb = now_ms();
 
-			if (drmModeCreateDumbBuffer(fd, o->mode.hdisplay, o->mode.vdisplay, opt.bpp, 0,
-						    &b->handle, &b->pitch, &b->size))
-				failure_seen(now_ms() - tb, "create dumb %ux%u bpp %u: %s", o->mode.hdisplay,
-					     o->mode.vdisplay, opt.bpp, strerror(errno));
+			uint32_t dw = opt.dumb_w ? opt.dumb_w : o->mode.hdisplay;
+			uint32_t dh = opt.dumb_h ? opt.dumb_h : o->mode.vdisplay;
+
+			if (drmModeCreateDumbBuffer(fd, dw, dh, opt.bpp, 0, &b->handle, &b->pitch,
+						    &b->size))
+				failure_seen(now_ms() - tb, "create dumb %ux%u bpp %u: %s", dw, dh,
+					     opt.bpp, strerror(errno));
+			/* --fb-pitch, --fb-offset: a framebuffer laid out otherwise than its buffer */
+			if (opt.fb_pitch)
+				b->pitch = opt.fb_pitch;
+			b->ofs = opt.fb_offset;
 			handles[0] = b->handle;
 			pitches[0] = b->pitch;
+			offsets[0] = b->ofs;
 			if (drmModeAddFB2(fd, o->mode.hdisplay, o->mode.vdisplay, opt.fourcc, handles,
 					  pitches, offsets, &b->fb_id, 0))
 				failure_seen(now_ms() - tb, "AddFB2 %s: %s", opt.fmt_name, strerror(errno));
@@ -836,8 +895,9 @@ int main(int argc, char **argv)
 			draw(o, b, j + 2 * i);
 			phase = "create buffers";
 		}
-		say("conn=%d buffers: pitch=%u size=%" PRIu64 " fb=%u,%u checksums=0x%016" PRIx64 ",0x%016" PRIx64,
-		    o->index, o->buf[0].pitch, o->buf[0].size, o->buf[0].fb_id, o->buf[1].fb_id,
+		say("conn=%d buffers: pitch=%u offset=%u size=%" PRIu64 " fb=%u,%u checksums=0x%016" PRIx64 ",0x%016" PRIx64,
+		    o->index, o->buf[0].pitch, o->buf[0].ofs, o->buf[0].size, o->buf[0].fb_id,
+		    o->buf[1].fb_id,
 		    o->buf[0].checksum, o->buf[1].checksum);
 	}
 	say("buffers created and drawn in %.1f ms", now_ms() - t0);

@@ -120,9 +120,19 @@ static struct kt_dev *dbg_up(struct kunit *test, unsigned int num_conns,
 			     bool be_alloc)
 {
 	struct dbg_ctx *ctx = test->priv;
+	struct xen_drm_front_info *front_info;
+	unsigned long flags;
 
 	KUNIT_ASSERT_EQ(test, kt_dev_up(test, &ctx->kd, num_conns, DBG_RES,
 					be_alloc), 0);
+	/*
+	 * The statistics count from here, like the backend's log: the
+	 * format probe at connect is not what these tests look at.
+	 */
+	front_info = ctx->kd.front_info;
+	spin_lock_irqsave(&front_info->io_lock, flags);
+	memset(&front_info->stats, 0, sizeof(front_info->stats));
+	spin_unlock_irqrestore(&front_info->io_lock, flags);
 	return &ctx->kd;
 }
 

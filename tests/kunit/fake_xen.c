@@ -1542,6 +1542,16 @@ static void be_alloc_buffer(struct fake_be *be, const struct xendispl_req *req)
 	}
 }
 
+static bool be_refuses_format(struct fake_be *be, u32 format)
+{
+	unsigned int i;
+
+	for (i = 0; i < be->num_refuse_formats; i++)
+		if (be->refuse_formats[i] == format)
+			return true;
+	return false;
+}
+
 void fake_be_process(struct fake_be *be, unsigned int conn)
 {
 	struct fake_be_conn *c = &be->conn[conn];
@@ -1580,6 +1590,9 @@ void fake_be_process(struct fake_be *be, unsigned int conn)
 		resp->operation = be->op_override ?: req.operation;
 		resp->status = be->status[req.operation];
 		if (!resp->status && !be_dir_mappable(be, &req))
+			resp->status = -EINVAL;
+		if (!resp->status && req.operation == XENDISPL_OP_FB_ATTACH &&
+		    be_refuses_format(be, req.op.fb_attach.pixel_format))
 			resp->status = -EINVAL;
 		if (req.operation == XENDISPL_OP_PG_FLIP && !resp->status)
 			shown = req.op.pg_flip.fb_cookie;
@@ -1644,6 +1657,18 @@ unsigned int fake_be_count(struct fake_be *be, u8 op)
 	for (i = 0; i < be->num_log; i++)
 		n += be->log[i].req.operation == op;
 	return n;
+}
+
+void fake_be_forget(struct fake_be *be)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	spin_lock_irqsave(&be->lock, flags);
+	for (i = 0; i < be->num_log; i++)
+		be->forgotten[be->log[i].req.operation]++;
+	be->num_log = 0;
+	spin_unlock_irqrestore(&be->lock, flags);
 }
 
 const struct fake_be_req *fake_be_last(struct fake_be *be, u8 op)

@@ -178,7 +178,7 @@ void fake_balloon_fail(unsigned int n);
 
 /* ---- the scripted backend ---- */
 
-#define FAKE_BE_LOG		64
+#define FAKE_BE_LOG		128
 #define FAKE_BE_MAX_CONNS	8
 
 struct fake_be_req {
@@ -220,9 +220,14 @@ struct fake_be {
 	bool be_alloc_dir_writable;
 	/* Backend grants we had mapped when DBUF_DESTROY came. */
 	unsigned int mapped_at_destroy;
+	/* FB_ATTACH of these formats is refused with -EINVAL. */
+	u32 refuse_formats[4];
+	unsigned int num_refuse_formats;
 	/* Requests seen, in order. */
 	struct fake_be_req log[FAKE_BE_LOG];
 	unsigned int num_log;
+	/* Requests taken off the log by fake_be_forget(), per operation. */
+	unsigned int forgotten[256];
 	/* Responses produced. */
 	unsigned int num_resp;
 	struct completion got_request;
@@ -246,6 +251,11 @@ void fake_be_respond_raw(struct fake_be *be, unsigned int conn, u16 id, u8 op,
 			 s32 status, bool raise);
 /* Number of logged requests with operation @op (any connector). */
 unsigned int fake_be_count(struct fake_be *be, u8 op);
+/*
+ * Empty the log, counting what it held in @be->forgotten (the frontend's
+ * format probe at connect, which most tests do not look at).
+ */
+void fake_be_forget(struct fake_be *be);
 /* The last logged request with operation @op, NULL if none. */
 const struct fake_be_req *fake_be_last(struct fake_be *be, u8 op);
 

@@ -322,18 +322,26 @@ static void kms_fb_rejects(struct kunit *test)
 	cmd.modifier[0] = DRM_FORMAT_MOD_INVALID;
 	KUNIT_EXPECT_EQ(test, try_fb_create(kd, &cmd), -EINVAL);
 
+	/* Past the buffer's end (DRM's own check). */
 	cmd.flags = 0;
 	cmd.modifier[0] = 0;
 	cmd.offsets[0] = PAGE_SIZE;
 	KUNIT_EXPECT_EQ(test, try_fb_create(kd, &cmd), -EINVAL);
 	cmd.offsets[0] = 0;
-
-	/* The backend derives the pitch from width and bpp: it must match. */
 	cmd.pitches[0] = args.pitch + 64;
 	KUNIT_EXPECT_EQ(test, try_fb_create(kd, &cmd), -EINVAL);
+	/* A pitch that is not a whole number of pixels: no buffer width. */
 	cmd.width = KMS_W / 2;
-	cmd.pitches[0] = args.pitch / 2;
+	cmd.pitches[0] = args.pitch / 2 + 2;
 	KUNIT_EXPECT_EQ(test, try_fb_create(kd, &cmd), -EINVAL);
+	/* An offset within a page needs displif version 2. */
+	cmd.pitches[0] = args.pitch;
+	cmd.height = KMS_H / 2;
+	cmd.offsets[0] = 64;
+	KUNIT_EXPECT_EQ(test, kd->front_info->cfg.version, 1);
+	KUNIT_EXPECT_EQ(test, try_fb_create(kd, &cmd), -EINVAL);
+	cmd.offsets[0] = 0;
+	cmd.height = KMS_H;
 
 	/* None of them reached the backend. */
 	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_FB_ATTACH),
@@ -345,6 +353,222 @@ static void kms_fb_rejects(struct kunit *test)
 	cmd.flags = DRM_MODE_FB_MODIFIERS;
 	cmd.modifier[0] = DRM_FORMAT_MOD_LINEAR;
 	KUNIT_EXPECT_EQ(test, try_fb_create(kd, &cmd), 0);
+}
+
+/*
+ * A framebuffer whose pitch is not its buffer's (here: half the width,
+ * packed) gets a display buffer of its own over the same pages, pitch /
+ * cpp wide; the backend shows the framebuffer's width x height from it.
+ * One with the buffer's pitch (a part of it) uses the buffer's.
+ */
+static void kms_fb_foreign_pitch(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	const struct fake_be_req *create, *attach;
+	struct drm_mode_create_dumb args;
+	struct drm_mode_fb_cmd2 cmd = {};
+	struct drm_framebuffer *fb;
+	u64 obj_dbuf, view;
+	u32 grants;
+
+	kms_dumb(test, KMS_W, KMS_H, 32, &args);
+	obj_dbuf = last_req(test, XENDISPL_OP_DBUF_CREATE)->req.op.dbuf_create.dbuf_cookie;
+	grants = fake_gnttab_in_use();
+	cmd.width = KMS_W / 2;
+	cmd.height = KMS_H / 2;
+	cmd.pixel_format = DRM_FORMAT_XRGB8888;
+	cmd.handles[0] = args.handle;
+
+	/* The buffer's own pitch: its own dbuf. */
+	cmd.pitches[0] = args.pitch;
+	fb = kd->drm->mode_config.funcs->fb_create(kd->drm, kd->client.file, &cmd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(fb));
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_DBUF_CREATE), 1);
+	attach = last_req(test, XENDISPL_OP_FB_ATTACH);
+	KUNIT_EXPECT_EQ(test, attach->req.op.fb_attach.dbuf_cookie, obj_dbuf);
+	KUNIT_EXPECT_EQ(test, attach->req.op.fb_attach.width, KMS_W / 2);
+	drm_framebuffer_put(fb);
+
+	/* Packed at half the pitch: a view, KMS_W / 2 wide. */
+	cmd.pitches[0] = args.pitch / 2;
+	fb = kd->drm->mode_config.funcs->fb_create(kd->drm, kd->client.file, &cmd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(fb));
+	create = last_req(test, XENDISPL_OP_DBUF_CREATE);
+	view = create->req.op.dbuf_create.dbuf_cookie;
+	KUNIT_EXPECT_NE(test, view, obj_dbuf);
+	KUNIT_EXPECT_EQ(test, create->req.op.dbuf_create.width, KMS_W / 2);
+	KUNIT_EXPECT_EQ(test, create->req.op.dbuf_create.height, KMS_H / 2);
+	KUNIT_EXPECT_EQ(test, create->req.op.dbuf_create.bpp, 32);
+	KUNIT_EXPECT_EQ(test, create->req.op.dbuf_create.data_ofs, 0);
+	KUNIT_EXPECT_EQ(test, create->req.op.dbuf_create.buffer_sz,
+			PAGE_ALIGN(args.pitch / 2 * KMS_H / 2));
+	attach = last_req(test, XENDISPL_OP_FB_ATTACH);
+	KUNIT_EXPECT_EQ(test, attach->req.op.fb_attach.dbuf_cookie, view);
+	KUNIT_EXPECT_EQ(test, attach->req.op.fb_attach.width, KMS_W / 2);
+	KUNIT_EXPECT_EQ(test, attach->req.op.fb_attach.height, KMS_H / 2);
+	KUNIT_EXPECT_EQ(test, xen_drm_front_fb_to_dbuf_cookie(fb), view);
+	/* The same pages, granted again for the view. */
+	KUNIT_EXPECT_GT(test, fake_gnttab_in_use(), grants);
+	drm_framebuffer_put(fb);
+	KUNIT_EXPECT_EQ(test, last_req(test, XENDISPL_OP_DBUF_DESTROY)->req.op.dbuf_destroy.dbuf_cookie,
+			view);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_FB_DETACH), 2);
+	KUNIT_EXPECT_EQ(test, fake_gnttab_in_use(), grants);
+}
+
+/*
+ * A framebuffer at an offset: its view starts at the page holding the
+ * offset; the rest of the offset is data_ofs (version 2).
+ */
+static void kms_fb_offset(struct kunit *test)
+{
+	struct kms_ctx *ctx = test->priv;
+	struct kt_dev *kd = &ctx->kd;
+	const struct fake_be_req *create;
+	struct drm_mode_create_dumb args;
+	struct drm_mode_fb_cmd2 cmd = {};
+	char path[96];
+	u32 grants;
+
+	KUNIT_ASSERT_EQ(test, kt_dev_probe(test, kd, 1, KMS_RES, false), 0);
+	snprintf(path, sizeof(path), "%s/%s", kd->fdev->otherend,
+		 XENDISPL_FIELD_BE_VERSIONS);
+	fake_xs_write(path, "1,2");
+	KUNIT_ASSERT_EQ(test, kt_dev_initwait(kd), 0);
+	KUNIT_ASSERT_EQ(test, kt_dev_connected(kd), 0);
+	KUNIT_ASSERT_EQ(test, kt_client_open(kd), 0);
+	KUNIT_ASSERT_EQ(test, kd->front_info->cfg.version, 2);
+
+	/* Two frames and a line: room for the second one 64 bytes on. */
+	kms_dumb(test, KMS_W, KMS_H * 2 + 1, 32, &args);
+	grants = fake_gnttab_in_use();
+	cmd.width = KMS_W;
+	cmd.height = KMS_H;
+	cmd.pixel_format = DRM_FORMAT_XRGB8888;
+	cmd.handles[0] = args.handle;
+	cmd.pitches[0] = args.pitch;
+	/* The second frame of a double-height buffer, and 64 bytes more. */
+	cmd.offsets[0] = args.pitch * KMS_H + 64;
+	KUNIT_ASSERT_EQ(test, try_fb_create(kd, &cmd), 0);
+	create = last_req(test, XENDISPL_OP_DBUF_CREATE);
+	KUNIT_EXPECT_EQ(test, create->req.op.dbuf_create.width, KMS_W);
+	KUNIT_EXPECT_EQ(test, create->req.op.dbuf_create.height, KMS_H);
+	KUNIT_EXPECT_EQ(test, create->req.op.dbuf_create.data_ofs,
+			offset_in_page(cmd.offsets[0]));
+	KUNIT_EXPECT_EQ(test, create->req.op.dbuf_create.buffer_sz,
+			PAGE_ALIGN(cmd.offsets[0] + args.pitch * KMS_H) -
+			(cmd.offsets[0] & PAGE_MASK));
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_DBUF_DESTROY), 1);
+	KUNIT_EXPECT_EQ(test, fake_gnttab_in_use(), grants);
+
+	/*
+	 * Half as wide, its last line ending at the buffer's end (DRM
+	 * accepts it): that line's padding would run past it. Refused.
+	 */
+	cmd.width = KMS_W / 2;
+	cmd.offsets[0] = args.size - args.pitch * (KMS_H - 1) - KMS_W / 2 * 4;
+	KUNIT_EXPECT_EQ(test, try_fb_create(kd, &cmd), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_DBUF_CREATE), 2);
+}
+
+/* A backend-allocated buffer's pages cannot be granted again: refused. */
+static void kms_be_alloc_foreign_pitch(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, true);
+	struct drm_mode_create_dumb args;
+	struct drm_mode_fb_cmd2 cmd = {};
+
+	kms_dumb(test, KMS_W, KMS_H, 32, &args);
+	cmd.width = KMS_W / 2;
+	cmd.height = KMS_H / 2;
+	cmd.pixel_format = DRM_FORMAT_XRGB8888;
+	cmd.handles[0] = args.handle;
+	cmd.pitches[0] = args.pitch / 2;
+	KUNIT_EXPECT_EQ(test, try_fb_create(kd, &cmd), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_DBUF_CREATE), 1);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_FB_ATTACH), 0);
+}
+
+/* ---- formats the backend accepts ---- */
+
+static bool plane_has(struct kt_dev *kd, u32 format)
+{
+	struct drm_plane *plane = &kt_pipeline(kd, 0)->pipe.plane;
+	unsigned int i;
+
+	for (i = 0; i < plane->format_count; i++)
+		if (plane->format_types[i] == format)
+			return true;
+	return false;
+}
+
+/*
+ * At connect every candidate format is tried once; the planes offer only
+ * those the backend accepted, and ADDFB2 refuses the others.
+ */
+static void kms_formats_probed(struct kunit *test)
+{
+	struct kms_ctx *ctx = test->priv;
+	struct kt_dev *kd = &ctx->kd;
+	struct drm_mode_create_dumb args;
+	struct drm_mode_fb_cmd2 cmd = {};
+
+	KUNIT_ASSERT_EQ(test, kt_dev_probe(test, kd, 2, KMS_RES, false), 0);
+	KUNIT_ASSERT_EQ(test, kt_dev_initwait(kd), 0);
+	kd->be.refuse_formats[0] = DRM_FORMAT_RGB565;
+	kd->be.refuse_formats[1] = DRM_FORMAT_ARGB8888;
+	kd->be.num_refuse_formats = 2;
+	KUNIT_ASSERT_EQ(test, kt_dev_connected(kd), 0);
+	KUNIT_ASSERT_EQ(test, kt_client_open(kd), 0);
+
+	/* One buffer per bytes-per-pixel, one attach per format. */
+	KUNIT_EXPECT_EQ(test, kd->be.forgotten[XENDISPL_OP_DBUF_CREATE], 3);
+	KUNIT_EXPECT_EQ(test, kd->be.forgotten[XENDISPL_OP_DBUF_DESTROY], 3);
+	KUNIT_EXPECT_EQ(test, kd->be.forgotten[XENDISPL_OP_FB_ATTACH], 9);
+	KUNIT_EXPECT_EQ(test, kd->be.forgotten[XENDISPL_OP_FB_DETACH], 7);
+	KUNIT_EXPECT_EQ(test, kd->front_info->num_formats, 7);
+	/* Nothing of the probe is left granted. */
+	KUNIT_EXPECT_EQ(test, fake_gnttab_in_use(), ring_grants(kd));
+
+	KUNIT_EXPECT_EQ(test, kt_pipeline(kd, 0)->pipe.plane.format_count, 7);
+	KUNIT_EXPECT_EQ(test, kt_pipeline(kd, 1)->pipe.plane.format_count, 7);
+	KUNIT_EXPECT_TRUE(test, plane_has(kd, DRM_FORMAT_XRGB8888));
+	KUNIT_EXPECT_TRUE(test, plane_has(kd, DRM_FORMAT_RGB888));
+	KUNIT_EXPECT_TRUE(test, plane_has(kd, DRM_FORMAT_XRGB1555));
+	KUNIT_EXPECT_FALSE(test, plane_has(kd, DRM_FORMAT_RGB565));
+	KUNIT_EXPECT_FALSE(test, plane_has(kd, DRM_FORMAT_ARGB8888));
+
+	kms_dumb(test, KMS_W, KMS_H, 16, &args);
+	cmd.width = KMS_W;
+	cmd.height = KMS_H;
+	cmd.handles[0] = args.handle;
+	cmd.pitches[0] = args.pitch;
+	cmd.pixel_format = DRM_FORMAT_RGB565;
+	KUNIT_EXPECT_EQ(test, try_fb_create(kd, &cmd), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_FB_ATTACH), 0);
+	cmd.pixel_format = DRM_FORMAT_XRGB1555;
+	KUNIT_EXPECT_EQ(test, try_fb_create(kd, &cmd), 0);
+}
+
+/* Without XRGB8888 the device is unusable: no DRM device, nothing held. */
+static void kms_formats_no_xrgb8888(struct kunit *test)
+{
+	struct kms_ctx *ctx = test->priv;
+	struct kt_dev *kd = &ctx->kd;
+
+	KUNIT_ASSERT_EQ(test, kt_dev_probe(test, kd, 1, KMS_RES, false), 0);
+	KUNIT_ASSERT_EQ(test, kt_dev_initwait(kd), 0);
+	kd->be.refuse_formats[0] = DRM_FORMAT_XRGB8888;
+	kd->be.num_refuse_formats = 1;
+	KUNIT_EXPECT_EQ(test, kt_dev_connected(kd), -EIO);
+	KUNIT_EXPECT_NULL(test, kd->front_info->drm_info);
+	KUNIT_EXPECT_EQ(test, kd->fdev->fatal_count, 1);
+	KUNIT_EXPECT_EQ(test, kd->fdev->fatal_err, -ENODEV);
+	KUNIT_EXPECT_EQ(test, kd->front_info->num_formats, 0);
+	/* Every probe buffer destroyed, its grants ended. */
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_DBUF_CREATE),
+			fake_be_count(&kd->be, XENDISPL_OP_DBUF_DESTROY));
+	KUNIT_EXPECT_EQ(test, fake_gnttab_in_use(), ring_grants(kd));
 }
 
 /* Backend-allocated buffers: we map exactly what the backend granted. */
@@ -1456,6 +1680,11 @@ static struct kunit_case kms_cases[] = {
 	KUNIT_CASE(kms_dumb_layout),
 	KUNIT_CASE(kms_fb_all_formats),
 	KUNIT_CASE(kms_fb_rejects),
+	KUNIT_CASE(kms_fb_foreign_pitch),
+	KUNIT_CASE(kms_fb_offset),
+	KUNIT_CASE(kms_be_alloc_foreign_pitch),
+	KUNIT_CASE(kms_formats_probed),
+	KUNIT_CASE(kms_formats_no_xrgb8888),
 	KUNIT_CASE(kms_be_alloc_dumb),
 	KUNIT_CASE(kms_be_alloc_zero_gref),
 	KUNIT_CASE(kms_dbuf_create_fails),
