@@ -27,16 +27,18 @@ drm_xen_front_kunit-y := $(drm_xen_front-objs) \
 			 tests/kunit/pgdir_test.o \
 			 tests/kunit/kms_test.o \
 			 tests/kunit/front_test.o \
-			 tests/kunit/debugfs_test.o
+			 tests/kunit/debugfs_test.o \
+			 tests/kunit/fuzz_test.o
 CFLAGS_tests/kunit/helpers.o := -I$(srctree)/drivers/gpu/drm
 CFLAGS_tests/kunit/kms_test.o := -I$(srctree)/drivers/gpu/drm
 CFLAGS_tests/kunit/debugfs_test.o := -I$(srctree)/drivers/gpu/drm
+CFLAGS_tests/kunit/fuzz_test.o := -I$(srctree)/drivers/gpu/drm
 obj-$(CONFIG_DRM_XEN_FRONTEND_KUNIT_TEST) += drm_xen_front_kunit.o
 
 else
 
-.PHONY: all modules clean lint checkpatch sparse w1 kunit rig run check check-arm64 bench setup \
-	dkms dkms-arm64 dkms-src dkms-install
+.PHONY: all modules clean lint checkpatch sparse w1 kunit fuzz rig run check check-arm64 bench \
+	setup dkms dkms-arm64 dkms-src dkms-install
 
 all: modules
 
@@ -60,6 +62,11 @@ lint:
 
 kunit:
 	tests/kunit/run.sh
+
+# The KUnit fuzzer alone for FUZZ_SECONDS (default 1200) from seed
+# FUZZ_SEED (default 1000); KASAN=1 in a KASAN kernel (build/kunit-kasan).
+fuzz:
+	tests/kunit/fuzz.sh
 
 # Every rig scenario, with our module.
 rig: modules

@@ -38,6 +38,8 @@ struct xen_drm_front_pgdir;
 
 /* How long a flip may wait for EVT_PG_FLIP before we complete it anyway. */
 #define XEN_DRM_FRONT_FRAME_DONE_TIMEOUT_MS	3100
+/* The same, as used: tests shorten it (KUnit's fuzzer). */
+extern unsigned int xen_drm_front_frame_done_timeout_ms;
 
 /**
  * struct xen_drm_front_drm_pipeline - one connector's display pipe

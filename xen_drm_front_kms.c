@@ -38,6 +38,9 @@
 #include "xen_drm_front_kms.h"
 #include "xen_drm_front_pgdir.h"
 
+unsigned int xen_drm_front_frame_done_timeout_ms =
+	XEN_DRM_FRONT_FRAME_DONE_TIMEOUT_MS;
+
 /*
  * The pixel formats displif backends are expected to show: the candidates.
  * A device's planes offer those its backend accepted at connect
@@ -529,7 +532,7 @@ static void frame_done_work(struct work_struct *work)
 
 	drm_dbg_kms(pipeline->conn.dev,
 		    "connector %u: no EVT_PG_FLIP in %d ms, completing the flip\n",
-		    pipeline->index, XEN_DRM_FRONT_FRAME_DONE_TIMEOUT_MS);
+		    pipeline->index, xen_drm_front_frame_done_timeout_ms);
 	send_pending_event(pipeline);
 }
 
@@ -942,7 +945,7 @@ static void display_update(struct drm_simple_display_pipe *pipe,
 		spin_unlock_irqrestore(&pipeline->flip_lock, flags);
 		/* Armed before the request: EVT_PG_FLIP may beat the response. */
 		schedule_delayed_work(&pipeline->frame_done_work,
-				      msecs_to_jiffies(XEN_DRM_FRONT_FRAME_DONE_TIMEOUT_MS));
+				      msecs_to_jiffies(xen_drm_front_frame_done_timeout_ms));
 	}
 
 	xen_drm_front_gem_flush(plane_state->fb->obj[0]);

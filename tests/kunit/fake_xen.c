@@ -1533,6 +1533,11 @@ static void be_alloc_buffer(struct fake_be *be, const struct xendispl_req *req)
 			}
 			dir = page_address(pfn_to_page(g.frame));
 		}
+		/* A lying backend names a reference that is not a grant. */
+		if (be->be_alloc_bad_gref && i == num - 1) {
+			dir->gref[i % per_page] = be->be_alloc_bad_gref;
+			continue;
+		}
 		/* A lying backend leaves the last reference empty. */
 		if (be->be_alloc_zero_gref && i == num - 1)
 			page = NULL;
@@ -1550,6 +1555,35 @@ static bool be_refuses_format(struct fake_be *be, u32 format)
 		if (be->refuse_formats[i] == format)
 			return true;
 	return false;
+}
+
+/* GET_EDID: write what we were told to into the frontend's buffer. */
+static void be_write_edid(struct fake_be *be, const struct xendispl_req *req)
+{
+	unsigned int per_page = (XEN_PAGE_SIZE -
+		offsetof(struct xendispl_page_directory, gref)) / sizeof(grant_ref_t);
+	unsigned int len = min(be->edid_len, req->op.get_edid.buffer_sz);
+	const struct xendispl_page_directory *dir;
+	struct fake_grant g;
+	unsigned int i, n;
+
+	if (!be->edid || !len)
+		return;
+	if (!fake_gnttab_get(req->op.get_edid.gref_directory, &g) ||
+	    g.state != FAKE_GNT_GRANTED)
+		return;
+	dir = page_address(pfn_to_page(g.frame));
+	for (i = 0; i * XEN_PAGE_SIZE < len && i < per_page; i++) {
+		if (!fake_gnttab_get(dir->gref[i], &g) ||
+		    g.state != FAKE_GNT_GRANTED || g.readonly) {
+			kunit_err(be->test, "GET_EDID: data grant %u cannot be written\n",
+				  dir->gref[i]);
+			return;
+		}
+		n = min_t(unsigned int, XEN_PAGE_SIZE, len - i * XEN_PAGE_SIZE);
+		memcpy(page_address(pfn_to_page(g.frame)),
+		       be->edid + i * XEN_PAGE_SIZE, n);
+	}
 }
 
 void fake_be_process(struct fake_be *be, unsigned int conn)
@@ -1594,6 +1628,10 @@ void fake_be_process(struct fake_be *be, unsigned int conn)
 		if (!resp->status && req.operation == XENDISPL_OP_FB_ATTACH &&
 		    be_refuses_format(be, req.op.fb_attach.pixel_format))
 			resp->status = -EINVAL;
+		if (req.operation == XENDISPL_OP_GET_EDID && !resp->status) {
+			be_write_edid(be, &req);
+			resp->op.get_edid.edid_sz = be->edid_sz;
+		}
 		if (req.operation == XENDISPL_OP_PG_FLIP && !resp->status)
 			shown = req.op.pg_flip.fb_cookie;
 		ring->rsp_prod_pvt++;

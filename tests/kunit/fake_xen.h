@@ -216,6 +216,15 @@ struct fake_be {
 	 * own into the buffer's directory (one of them 0 if asked to).
 	 */
 	bool be_alloc_zero_gref;
+	/* If not 0: the last reference of such a directory (a bogus one). */
+	grant_ref_t be_alloc_bad_gref;
+	/*
+	 * GET_EDID: @edid_len bytes of @edid are written into the buffer
+	 * and edid_sz is answered with @edid_sz (whatever they are).
+	 */
+	const u8 *edid;
+	unsigned int edid_len;
+	u32 edid_sz;
 	/* The directory of the last be-alloc DBUF_CREATE was writable. */
 	bool be_alloc_dir_writable;
 	/* Backend grants we had mapped when DBUF_DESTROY came. */

@@ -8,6 +8,10 @@
 # drivers/gpu/drm/xen) and build/kunit (the kernel build, reused: a rebuild
 # after touching a driver file takes well under a minute).
 #
+# KUNIT_BUILD_DIR and KUNIT_CONFIG (a directory with a .kunitconfig,
+# relative to the kernel tree) select another build, e.g. the KASAN one of
+# tests/kunit/fuzz.sh, without invalidating build/kunit.
+#
 # Fails on any failed test case and on any splat in the kernel log (lockdep,
 # sleeping in atomic context, KFENCE, WARN/BUG, debugobjects...). The last
 # line is always "kunit: N passed, N failed".
@@ -66,15 +70,17 @@ grep -q 'CONFIG_DRM_XEN_FRONTEND_KUNIT_TEST' "$drm_mk" ||
 mkdir -p "$OUT"
 rm -f "$JSON" "$OUT/test.log"
 start=$(uptime_s)
+# --timeout: the whole run in QEMU; the fuzzer's short pass takes about
+# a minute and a half of it (make fuzz passes its own).
 # Build and QEMU run hold the machine's CPU lock (2 cores shared). Called
 # from make (make kunit), the kernel build must not inherit its flags.
 (cd "$KSRC" && unset MAKEFLAGS MAKELEVEL MFLAGS MAKEOVERRIDES GNUMAKEFLAGS &&
 	flock "$LOCK" python3 tools/testing/kunit/kunit.py run \
 	--arch=x86_64 \
-	--kunitconfig=drivers/gpu/drm/xen/tests/kunit \
+	--kunitconfig="${KUNIT_CONFIG:-drivers/gpu/drm/xen/tests/kunit}" \
 	--build_dir="$OUT" \
 	--jobs="$(nproc)" \
-	--timeout=150 \
+	--timeout=400 \
 	--kernel_args=oops=panic --kernel_args=panic=-1 \
 	--kernel_args=slub_debug=FZP \
 	--json="$JSON" "$@") >"$LOG" 2>&1
