@@ -57,7 +57,7 @@ static unsigned int fuzz_seed = 1;
 module_param(fuzz_seed, uint, 0444);
 MODULE_PARM_DESC(fuzz_seed, "KUnit fuzzer: seed of the first iteration");
 
-static unsigned int fuzz_iters = 200;
+static unsigned int fuzz_iters = 100;
 module_param(fuzz_iters, uint, 0444);
 MODULE_PARM_DESC(fuzz_iters, "KUnit fuzzer: iterations (if fuzz_seconds is 0)");
 
