@@ -86,6 +86,16 @@ static int be_call(struct xen_drm_front_info *front_info,
 	return xen_drm_front_evtchnl_call(front_info, conn_idx, req, resp);
 }
 
+/* be_call() for a request whose response goes to xen_drm_front_on_response(). */
+static int be_send(struct xen_drm_front_info *front_info,
+		   unsigned int conn_idx, struct xendispl_req *req)
+{
+	if (READ_ONCE(front_info->resuming) &&
+	    READ_ONCE(front_info->resync_task) != current)
+		return -EIO;
+	return xen_drm_front_evtchnl_send(front_info, conn_idx, req);
+}
+
 /**
  * xen_drm_front_dbuf_create() - XENDISPL_OP_DBUF_CREATE
  * @front_info: the device
@@ -269,9 +279,12 @@ int xen_drm_front_get_edid(struct xen_drm_front_info *front_info,
  * @conn_idx: the connector
  * @fb_cookie: the framebuffer to show
  *
- * Sent on the connector's own ring; EVT_PG_FLIP reports when it is shown.
+ * Sent on the connector's own ring, without waiting for the response: the
+ * commit that flips has nothing to wait for. The response's status goes
+ * to xen_drm_front_kms_on_flip_response(); EVT_PG_FLIP reports when the
+ * framebuffer is shown.
  *
- * Return: 0 or a negative errno.
+ * Return: 0 once sent, or why it could not be (then no response follows).
  */
 int xen_drm_front_page_flip(struct xen_drm_front_info *front_info,
 			    unsigned int conn_idx, u64 fb_cookie)
@@ -279,7 +292,33 @@ int xen_drm_front_page_flip(struct xen_drm_front_info *front_info,
 	struct xendispl_req req = { .operation = XENDISPL_OP_PG_FLIP };
 
 	req.op.pg_flip.fb_cookie = fb_cookie;
-	return be_call(front_info, conn_idx, &req, NULL);
+	return be_send(front_info, conn_idx, &req);
+}
+
+/**
+ * xen_drm_front_on_response() - the answer to a request nobody waits for
+ * @front_info: the device
+ * @conn_idx: the connector whose ring carried the request
+ * @op: the request's operation
+ * @status: its outcome: 0, the backend's error, -ETIMEDOUT or -EIO
+ *
+ * See xen_drm_front_evtchnl_send().
+ *
+ * Context: any, with io_lock held.
+ */
+void xen_drm_front_on_response(struct xen_drm_front_info *front_info,
+			       unsigned int conn_idx, u8 op, int status)
+{
+	struct xen_drm_front_drm_info *drm_info = front_info->drm_info;
+
+	if (!drm_info || conn_idx >= drm_info->num_pipelines ||
+	    op != XENDISPL_OP_PG_FLIP)
+		return;
+	/* The backend went away: the flip waits for it (hold_device()). */
+	if (status == -EIO && READ_ONCE(front_info->resuming))
+		return;
+	xen_drm_front_kms_on_flip_response(&drm_info->pipeline[conn_idx],
+					   status);
 }
 
 /**

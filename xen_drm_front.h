@@ -11,6 +11,7 @@
 
 #include <linux/atomic.h>
 #include <linux/hrtimer.h>
+#include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
@@ -49,11 +50,17 @@ extern unsigned int xen_drm_front_frame_done_timeout_ms;
  * @height: the connector's configured vertical resolution
  * @pipe: the DRM simple display pipe (CRTC, primary plane, encoder)
  * @conn: the connector
- * @flip_lock: protects @pending_event and @pending_fb_cookie
+ * @flip_lock: protects @pending_event, @pending_fb_cookie and
+ *	@pending_old_fb
  * @pending_event: the DRM event of the flip in flight
  * @pending_fb_cookie: the framebuffer whose EVT_PG_FLIP completes it
  * @pending_vblank_ref: the flip in flight holds a vblank reference
  * @pending_done: the backend showed it; it completes at the next vblank
+ * @pending_old_fb: the framebuffer the flip in flight replaces, held (a
+ *	reference) until the backend shows the new one
+ * @release_fbs: held framebuffers whose last reference is to be dropped
+ *	in process context (see release_old_fb())
+ * @release_work: drops them
  * @frame_done_work: completes a flip whose EVT_PG_FLIP never arrives
  * @link_bad_work: reports a failed SET_CONFIG/PG_FLIP to user space
  * @failed_op: the request (XENDISPL_OP_*) whose failure user space was
@@ -85,6 +92,9 @@ struct xen_drm_front_drm_pipeline {
 	u64 pending_fb_cookie;
 	bool pending_vblank_ref;
 	bool pending_done;
+	struct drm_framebuffer *pending_old_fb;
+	struct llist_head release_fbs;
+	struct work_struct release_work;
 	struct delayed_work frame_done_work;
 	struct work_struct link_bad_work;
 	u8 failed_op;
@@ -195,6 +205,8 @@ int xen_drm_front_page_flip(struct xen_drm_front_info *front_info,
 			    unsigned int conn_idx, u64 fb_cookie);
 void xen_drm_front_on_frame_done(struct xen_drm_front_info *front_info,
 				 unsigned int conn_idx, u64 fb_cookie);
+void xen_drm_front_on_response(struct xen_drm_front_info *front_info,
+			       unsigned int conn_idx, u8 op, int status);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 extern struct xenbus_driver xen_drm_front_xenbus_driver;

@@ -72,11 +72,34 @@ int xen_drm_front_evtchnl_status_to_errno(s32 status)
 	return -EIO;
 }
 
+/*
+ * Called with io_lock held: the request sent by xen_drm_front_evtchnl_send()
+ * is answered, or never will be. Nobody waits for it: count it and hand
+ * its outcome to the device.
+ */
+static void evtchnl_finish_async(struct xen_drm_front_evtchnl *evtchnl,
+				 int status)
+{
+	struct xen_drm_front_info *front_info = evtchnl->front_info;
+	u8 op = evtchnl->u.req.pending_op;
+
+	evtchnl->u.req.pending = false;
+	evtchnl->u.req.async = false;
+	xen_drm_front_stats_account(front_info, op, status,
+				    evtchnl->u.req.sent_at);
+	complete(&evtchnl->u.req.done);
+	xen_drm_front_on_response(front_info, evtchnl->index, op, status);
+}
+
 /* Called with io_lock held: stop all I/O on a channel the backend broke. */
 static void evtchnl_mark_broken(struct xen_drm_front_evtchnl *evtchnl)
 {
 	evtchnl->state = EVTCHNL_STATE_BROKEN;
-	if (evtchnl->type == EVTCHNL_TYPE_REQ && evtchnl->u.req.pending) {
+	if (evtchnl->type == EVTCHNL_TYPE_REQ && evtchnl->u.req.pending &&
+	    evtchnl->u.req.async) {
+		evtchnl_finish_async(evtchnl, -EIO);
+	} else if (evtchnl->type == EVTCHNL_TYPE_REQ &&
+		   evtchnl->u.req.pending) {
 		evtchnl->u.req.pending = false;
 		evtchnl->u.req.resp.status = -EIO;
 		complete(&evtchnl->u.req.done);
@@ -88,6 +111,7 @@ static void evtchnl_on_response(struct xen_drm_front_evtchnl *evtchnl,
 				const struct xendispl_resp *resp)
 {
 	struct device *dev = &evtchnl->front_info->xb_dev->dev;
+	int status;
 
 	/* Even a late answer shows the backend is alive again. */
 	evtchnl->u.req.stalled = false;
@@ -102,12 +126,21 @@ static void evtchnl_on_response(struct xen_drm_front_evtchnl *evtchnl,
 				     evtchnl->u.req.pending_op);
 		return;
 	}
-	evtchnl->u.req.resp = *resp;
-	evtchnl->u.req.resp.status =
-		xen_drm_front_evtchnl_status_to_errno(resp->status);
-	if (evtchnl->u.req.resp.status != resp->status)
+	status = xen_drm_front_evtchnl_status_to_errno(resp->status);
+	if (status != resp->status)
 		dev_warn_ratelimited(dev, "connector %u: response %u has invalid status %d\n",
 				     evtchnl->index, resp->id, resp->status);
+	if (evtchnl->u.req.async) {
+		if (status)
+			dev_err_ratelimited(dev, "connector %u: backend refused %s (id %u): status %d\n",
+					    evtchnl->index,
+					    xen_drm_front_op_name(resp->operation),
+					    resp->id, status);
+		evtchnl_finish_async(evtchnl, status);
+		return;
+	}
+	evtchnl->u.req.resp = *resp;
+	evtchnl->u.req.resp.status = status;
 	evtchnl->u.req.pending = false;
 	complete(&evtchnl->u.req.done);
 }
@@ -472,46 +505,105 @@ void xen_drm_front_evtchnl_free_all(struct xen_drm_front_info *front_info)
 	up_write(&front_info->pairs_sem);
 }
 
-static int evtchnl_call(struct xen_drm_front_evtchnl *evtchnl,
-			struct xendispl_req *req, struct xendispl_resp *resp)
+/*
+ * Called with the request mutex and io_lock held: put @req on the ring as
+ * the request in flight. Return: 0, or why it cannot be sent.
+ */
+static int evtchnl_post(struct xen_drm_front_evtchnl *evtchnl,
+			struct xendispl_req *req)
 {
-	struct xen_drm_front_info *front_info = evtchnl->front_info;
 	struct xen_displif_front_ring *ring = &evtchnl->u.req.ring;
-	ktime_t sent_at = 0;
-	bool refused = false;
-	unsigned long flags;
-	int ret;
 
-	mutex_lock(&evtchnl->u.req.lock);
-	spin_lock_irqsave(&front_info->io_lock, flags);
-	if (evtchnl->state != EVTCHNL_STATE_CONNECTED) {
-		ret = -EIO;
-		goto out_unlock;
-	}
+	if (evtchnl->state != EVTCHNL_STATE_CONNECTED)
+		return -EIO;
 	/*
 	 * A backend that just let a request time out gets no new one for a
 	 * timeout period: callers queued behind that request fail at once
 	 * instead of each waiting the full timeout in turn.
 	 */
 	if (evtchnl->u.req.stalled &&
-	    time_before(jiffies, evtchnl->u.req.stall_end)) {
-		ret = -ETIMEDOUT;
-		goto out_unlock;
-	}
+	    time_before(jiffies, evtchnl->u.req.stall_end))
+		return -ETIMEDOUT;
 	/* Only requests the backend never answered can fill the ring. */
-	if (RING_FULL(ring)) {
-		ret = -ENOSPC;
-		goto out_unlock;
-	}
+	if (RING_FULL(ring))
+		return -ENOSPC;
 	req->id = evtchnl->u.req.next_id++;
 	memcpy(RING_GET_REQUEST(ring, ring->req_prod_pvt), req, sizeof(*req));
 	ring->req_prod_pvt++;
 	evtchnl->u.req.pending = true;
+	evtchnl->u.req.async = false;
 	evtchnl->u.req.pending_id = req->id;
 	evtchnl->u.req.pending_op = req->operation;
 	reinit_completion(&evtchnl->u.req.done);
 	RING_PUSH_REQUESTS(ring);
-	sent_at = ktime_get();
+	evtchnl->u.req.sent_at = ktime_get();
+	return 0;
+}
+
+/* Called with io_lock held: the request in flight was not answered in time. */
+static void evtchnl_timed_out(struct xen_drm_front_evtchnl *evtchnl)
+{
+	/* A late response to this id will be ignored. */
+	evtchnl->u.req.stalled = true;
+	evtchnl->u.req.stall_end = jiffies +
+		msecs_to_jiffies(xen_drm_front_req_timeout_ms);
+	dev_err_ratelimited(&evtchnl->front_info->xb_dev->dev,
+			    "connector %u: backend did not answer operation %#x (id %u) in %u ms\n",
+			    evtchnl->index, evtchnl->u.req.pending_op,
+			    evtchnl->u.req.pending_id,
+			    xen_drm_front_req_timeout_ms);
+}
+
+/*
+ * Called with the request mutex held. A request sent without waiting may
+ * still be in flight: it gets what is left of its time to be answered
+ * before the next one goes, so requests stay one at a time per ring.
+ */
+static void evtchnl_wait_async(struct xen_drm_front_evtchnl *evtchnl)
+{
+	struct xen_drm_front_info *front_info = evtchnl->front_info;
+	unsigned long flags;
+	ktime_t deadline;
+	s64 left_ms;
+	bool async;
+
+	spin_lock_irqsave(&front_info->io_lock, flags);
+	async = evtchnl->u.req.pending && evtchnl->u.req.async;
+	deadline = ktime_add_ms(evtchnl->u.req.sent_at,
+				xen_drm_front_req_timeout_ms);
+	spin_unlock_irqrestore(&front_info->io_lock, flags);
+	if (!async)
+		return;
+
+	left_ms = ktime_ms_delta(deadline, ktime_get());
+	if (left_ms > 0)
+		wait_for_completion_timeout(&evtchnl->u.req.done,
+					    msecs_to_jiffies(left_ms));
+
+	spin_lock_irqsave(&front_info->io_lock, flags);
+	if (evtchnl->u.req.pending && evtchnl->u.req.async) {
+		evtchnl_timed_out(evtchnl);
+		evtchnl_finish_async(evtchnl, -ETIMEDOUT);
+	}
+	spin_unlock_irqrestore(&front_info->io_lock, flags);
+}
+
+static int evtchnl_call(struct xen_drm_front_evtchnl *evtchnl,
+			struct xendispl_req *req, struct xendispl_resp *resp)
+{
+	struct xen_drm_front_info *front_info = evtchnl->front_info;
+	ktime_t sent_at = 0;
+	bool refused = false;
+	unsigned long flags;
+	int ret;
+
+	mutex_lock(&evtchnl->u.req.lock);
+	evtchnl_wait_async(evtchnl);
+	spin_lock_irqsave(&front_info->io_lock, flags);
+	ret = evtchnl_post(evtchnl, req);
+	if (ret)
+		goto out_unlock;
+	sent_at = evtchnl->u.req.sent_at;
 	spin_unlock_irqrestore(&front_info->io_lock, flags);
 
 	/* Always notify: not every backend keeps req_event up to date. */
@@ -522,16 +614,9 @@ static int evtchnl_call(struct xen_drm_front_evtchnl *evtchnl,
 
 	spin_lock_irqsave(&front_info->io_lock, flags);
 	if (evtchnl->u.req.pending) {
-		/* A late response to this id will be ignored. */
 		evtchnl->u.req.pending = false;
-		evtchnl->u.req.stalled = true;
-		evtchnl->u.req.stall_end = jiffies +
-			msecs_to_jiffies(xen_drm_front_req_timeout_ms);
+		evtchnl_timed_out(evtchnl);
 		ret = -ETIMEDOUT;
-		dev_err_ratelimited(&front_info->xb_dev->dev,
-				    "connector %u: backend did not answer operation %#x (id %u) in %u ms\n",
-				    evtchnl->index, req->operation, req->id,
-				    xen_drm_front_req_timeout_ms);
 	} else {
 		ret = evtchnl->u.req.resp.status;
 		if (resp)
@@ -557,6 +642,28 @@ out_unlock:
 				    evtchnl->index,
 				    xen_drm_front_op_name(req->operation),
 				    req->id, ret);
+	return ret;
+}
+
+static int evtchnl_send(struct xen_drm_front_evtchnl *evtchnl,
+			struct xendispl_req *req)
+{
+	struct xen_drm_front_info *front_info = evtchnl->front_info;
+	unsigned long flags;
+	int ret;
+
+	mutex_lock(&evtchnl->u.req.lock);
+	evtchnl_wait_async(evtchnl);
+	spin_lock_irqsave(&front_info->io_lock, flags);
+	ret = evtchnl_post(evtchnl, req);
+	if (ret)
+		xen_drm_front_stats_account(front_info, req->operation, ret, 0);
+	else
+		evtchnl->u.req.async = true;
+	spin_unlock_irqrestore(&front_info->io_lock, flags);
+	if (!ret)
+		notify_remote_via_irq(evtchnl->irq);
+	mutex_unlock(&evtchnl->u.req.lock);
 	return ret;
 }
 
@@ -591,4 +698,59 @@ int xen_drm_front_evtchnl_call(struct xen_drm_front_info *front_info,
 				   resp);
 	up_read(&front_info->pairs_sem);
 	return ret;
+}
+
+/**
+ * xen_drm_front_evtchnl_send() - send a request without waiting for it
+ * @front_info: the device
+ * @conn_idx: the connector whose request ring to use
+ * @req: the request; its id is assigned here
+ *
+ * For requests whose sender has nothing to do with the answer but report
+ * it (PG_FLIP, from the commit path): the response is taken in the IRQ
+ * and its status, -ETIMEDOUT if none came in time, or -EIO if the channel
+ * went away first, goes to xen_drm_front_on_response(). The ring still
+ * carries one request at a time: the next request on it, of either kind,
+ * first waits for this one's answer (within the same timeout).
+ *
+ * Context: process context, may sleep (only behind an unanswered request).
+ * Return: 0 once sent, or the errors of xen_drm_front_evtchnl_call() that
+ * stop a request from being sent (then no response is reported).
+ */
+int xen_drm_front_evtchnl_send(struct xen_drm_front_info *front_info,
+			       unsigned int conn_idx, struct xendispl_req *req)
+{
+	int ret = -EIO;
+
+	down_read(&front_info->pairs_sem);
+	if (conn_idx < front_info->num_evt_pairs)
+		ret = evtchnl_send(&front_info->evt_pairs[conn_idx].req, req);
+	up_read(&front_info->pairs_sem);
+	return ret;
+}
+
+/**
+ * xen_drm_front_evtchnl_settle() - let a request sent without waiting finish
+ * @front_info: the device
+ * @conn_idx: the connector whose request ring to look at
+ *
+ * Returns once no request sent by xen_drm_front_evtchnl_send() is in flight
+ * on the ring: answered, timed out (its deadline is the one it was sent
+ * with) or gone with the channel. Its outcome has then been reported.
+ *
+ * Context: process context, may sleep.
+ */
+void xen_drm_front_evtchnl_settle(struct xen_drm_front_info *front_info,
+				  unsigned int conn_idx)
+{
+	struct xen_drm_front_evtchnl *evtchnl;
+
+	down_read(&front_info->pairs_sem);
+	if (conn_idx < front_info->num_evt_pairs) {
+		evtchnl = &front_info->evt_pairs[conn_idx].req;
+		mutex_lock(&evtchnl->u.req.lock);
+		evtchnl_wait_async(evtchnl);
+		mutex_unlock(&evtchnl->u.req.lock);
+	}
+	up_read(&front_info->pairs_sem);
 }

@@ -10,6 +10,7 @@
 #define __XEN_DRM_FRONT_EVTCHNL_H_
 
 #include <linux/completion.h>
+#include <linux/ktime.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 
@@ -49,6 +50,9 @@ enum xen_drm_front_evtchnl_type {
  * @u.req.done: completed by the response matching @u.req.pending_id/op
  * @u.req.next_id: id for the next request
  * @u.req.pending: a request is waiting for its response
+ * @u.req.async: that request was sent by xen_drm_front_evtchnl_send(): its
+ *	response is taken in the IRQ and nobody waits for it
+ * @u.req.sent_at: when that request was put on the ring
  * @u.req.pending_id: id of that request
  * @u.req.pending_op: operation of that request
  * @u.req.resp: copy of the matching response, valid after @u.req.done
@@ -74,6 +78,8 @@ struct xen_drm_front_evtchnl {
 			struct completion done;
 			u16 next_id;
 			bool pending;
+			bool async;
+			ktime_t sent_at;
 			u16 pending_id;
 			u8 pending_op;
 			struct xendispl_resp resp;
@@ -107,6 +113,10 @@ void xen_drm_front_evtchnl_free_all(struct xen_drm_front_info *front_info);
 int xen_drm_front_evtchnl_call(struct xen_drm_front_info *front_info,
 			       unsigned int conn_idx, struct xendispl_req *req,
 			       struct xendispl_resp *resp);
+int xen_drm_front_evtchnl_send(struct xen_drm_front_info *front_info,
+			       unsigned int conn_idx, struct xendispl_req *req);
+void xen_drm_front_evtchnl_settle(struct xen_drm_front_info *front_info,
+				  unsigned int conn_idx);
 int xen_drm_front_evtchnl_status_to_errno(s32 status);
 
 #endif /* __XEN_DRM_FRONT_EVTCHNL_H_ */

@@ -34,6 +34,7 @@
 
 #include "xen_drm_front.h"
 #include "xen_drm_front_conn.h"
+#include "xen_drm_front_evtchnl.h"
 #include "xen_drm_front_gem.h"
 #include "xen_drm_front_kms.h"
 #include "xen_drm_front_pgdir.h"
@@ -71,12 +72,14 @@ static const u64 xen_drm_front_modifiers[] = {
  * @dbuf_cookie: the backend's name for the buffer holding it
  * @view: a buffer of its own over its object's pages, when the object's
  *	buffer cannot express its pitch or offset; else NULL
+ * @release_node: on a pipeline's release_fbs list, for release_old_fb()
  */
 struct xen_drm_front_fb {
 	struct drm_framebuffer base;
 	u64 fb_cookie;
 	u64 dbuf_cookie;
 	struct xen_drm_front_gem_view *view;
+	struct llist_node release_node;
 };
 
 /**
@@ -388,9 +391,13 @@ fail:
  * The default commit tail waits for a vblank before it releases the old
  * framebuffers. Ours are timer-made and tell nothing about the backend: a
  * displif flip is done when EVT_PG_FLIP arrives, which completes the
- * commit's flip_done. Waiting for that, and not for a vblank, releases a
- * buffer only once the backend shows another, and adds no vblank period
- * to every commit.
+ * commit's flip_done, and a buffer may go only once the backend shows
+ * another. A flip holds the framebuffer it replaces until then itself
+ * (display_update()), so a nonblocking commit, run by its worker, ends as
+ * soon as PG_FLIP is sent: the worker does not sleep until the event, and
+ * the next commit on the CRTC still waits for this one's flip_done (DRM's
+ * commit dependencies). A blocking commit returns only once the flip is
+ * shown, as its caller expects.
  */
 static void commit_tail(struct drm_atomic_state *old_state)
 {
@@ -401,7 +408,8 @@ static void commit_tail(struct drm_atomic_state *old_state)
 	drm_atomic_helper_commit_modeset_enables(dev, old_state);
 	drm_atomic_helper_fake_vblank(old_state);
 	drm_atomic_helper_commit_hw_done(old_state);
-	drm_atomic_helper_wait_for_flip_done(dev, old_state);
+	if (current_work() != &old_state->commit_work)
+		drm_atomic_helper_wait_for_flip_done(dev, old_state);
 	drm_atomic_helper_cleanup_planes(dev, old_state);
 }
 
@@ -421,22 +429,63 @@ to_pipeline(struct drm_simple_display_pipe *pipe)
 	return container_of(pipe, struct xen_drm_front_drm_pipeline, pipe);
 }
 
-/* Send the flip's DRM event, if one is still pending. */
+static void release_work(struct work_struct *work)
+{
+	struct xen_drm_front_drm_pipeline *pipeline =
+		container_of(work, struct xen_drm_front_drm_pipeline,
+			     release_work);
+	struct xen_drm_front_fb *xfb, *next;
+	struct llist_node *list;
+
+	list = llist_del_all(&pipeline->release_fbs);
+	llist_for_each_entry_safe(xfb, next, list, release_node)
+		drm_framebuffer_put(&xfb->base);
+}
+
+/*
+ * The backend no longer shows @fb: drop the reference its flip held. This
+ * runs where the flip completes, often in the event channel's IRQ, and the
+ * last reference cannot go there: freeing a framebuffer takes mutexes and
+ * sends FB_DETACH. Any other reference can, and usually this one is not
+ * the last (the client still has the framebuffer to flip to it again), so
+ * only a framebuffer the client has already removed costs a work item.
+ */
+static void release_old_fb(struct xen_drm_front_drm_pipeline *pipeline,
+			   struct drm_framebuffer *fb)
+{
+	struct xen_drm_front_fb *xfb;
+
+	if (!fb || refcount_dec_not_one(&fb->base.refcount.refcount))
+		return;
+	xfb = container_of(fb, struct xen_drm_front_fb, base);
+	llist_add(&xfb->release_node, &pipeline->release_fbs);
+	schedule_work(&pipeline->release_work);
+}
+
+/*
+ * Send the flip's DRM event, if one is still pending, and let go of the
+ * framebuffer it replaced. Context: any.
+ */
 static void send_pending_event(struct xen_drm_front_drm_pipeline *pipeline)
 {
 	struct drm_device *dev = pipeline->pipe.crtc.dev;
 	struct drm_pending_vblank_event *event;
+	struct drm_framebuffer *old_fb;
 	unsigned long flags;
 	bool vblank_ref;
 
 	spin_lock_irqsave(&pipeline->flip_lock, flags);
 	event = pipeline->pending_event;
 	vblank_ref = pipeline->pending_vblank_ref;
+	old_fb = pipeline->pending_old_fb;
 	pipeline->pending_event = NULL;
 	pipeline->pending_fb_cookie = 0;
 	pipeline->pending_vblank_ref = false;
 	pipeline->pending_done = false;
+	pipeline->pending_old_fb = NULL;
 	spin_unlock_irqrestore(&pipeline->flip_lock, flags);
+	/* Before the event: the client may remove it as soon as it has that. */
+	release_old_fb(pipeline, old_fb);
 	if (!event)
 		return;
 
@@ -529,10 +578,16 @@ static void frame_done_work(struct work_struct *work)
 		container_of(to_delayed_work(work),
 			     struct xen_drm_front_drm_pipeline,
 			     frame_done_work);
+	struct drm_device *dev = pipeline->conn.dev;
+	int idx;
 
-	drm_dbg_kms(pipeline->conn.dev,
-		    "connector %u: no EVT_PG_FLIP in %d ms, completing the flip\n",
+	drm_dbg_kms(dev, "connector %u: no EVT_PG_FLIP in %d ms, completing the flip\n",
 		    pipeline->index, xen_drm_front_frame_done_timeout_ms);
+	/* Overdue too, if it never came: the PG_FLIP's failure is reported. */
+	if (drm_dev_enter(dev, &idx)) {
+		xen_drm_front_evtchnl_settle(dev_front_info(dev), pipeline->index);
+		drm_dev_exit(idx);
+	}
 	send_pending_event(pipeline);
 }
 
@@ -938,10 +993,23 @@ static void display_update(struct drm_simple_display_pipe *pipe,
 		return;
 	}
 
+	/*
+	 * The previous flip's response first, if it is still to come (a slow
+	 * or dead backend): its outcome must not be taken for this flip's.
+	 */
+	front_info = dev_front_info(crtc->dev);
+	xen_drm_front_evtchnl_settle(front_info, pipeline->index);
+
 	cookie = xen_drm_front_fb_to_cookie(plane_state->fb);
 	if (event) {
 		spin_lock_irqsave(&pipeline->flip_lock, flags);
 		pipeline->pending_fb_cookie = cookie;
+		/* Shown until EVT_PG_FLIP: see commit_tail(). */
+		if (old_plane_state->fb != plane_state->fb) {
+			WARN_ON(pipeline->pending_old_fb);
+			pipeline->pending_old_fb = old_plane_state->fb;
+			drm_framebuffer_get(pipeline->pending_old_fb);
+		}
 		spin_unlock_irqrestore(&pipeline->flip_lock, flags);
 		/* Armed before the request: EVT_PG_FLIP may beat the response. */
 		schedule_delayed_work(&pipeline->frame_done_work,
@@ -950,7 +1018,6 @@ static void display_update(struct drm_simple_display_pipe *pipe,
 
 	xen_drm_front_gem_flush(plane_state->fb->obj[0]);
 	/* Within drm_dev_enter(): remove() detaches us only after unplug. */
-	front_info = dev_front_info(crtc->dev);
 	ret = xen_drm_front_page_flip(front_info, pipeline->index, cookie);
 	if (ret == -EIO && READ_ONCE(front_info->resuming)) {
 		/*
@@ -963,10 +1030,41 @@ static void display_update(struct drm_simple_display_pipe *pipe,
 		cancel_delayed_work(&pipeline->frame_done_work);
 		send_pending_event(pipeline);
 		report_failure(pipeline, XENDISPL_OP_PG_FLIP, ret);
-	} else {
-		report_success(pipeline, XENDISPL_OP_PG_FLIP);
 	}
+	/* Else its response goes to xen_drm_front_kms_on_flip_response(). */
 	drm_dev_exit(idx);
+}
+
+/**
+ * xen_drm_front_kms_on_flip_response() - the backend answered a PG_FLIP
+ * @pipeline: the connector's pipeline
+ * @status: the response's status, or -ETIMEDOUT or -EIO if none came
+ *
+ * A refused flip will not be shown: its event goes now, not after the
+ * frame-done timeout, and the link is marked bad. The flip may be over
+ * already (completed by the frame-done timeout; then display_update() of
+ * the next flip learns the outcome, before it sends): a flip's event is
+ * only sent while the flip is the one on the ring. Context: any,
+ * including IRQ.
+ */
+void xen_drm_front_kms_on_flip_response(struct xen_drm_front_drm_pipeline *pipeline,
+					int status)
+{
+	unsigned long flags;
+	bool sent;
+
+	if (!status) {
+		report_success(pipeline, XENDISPL_OP_PG_FLIP);
+		return;
+	}
+	spin_lock_irqsave(&pipeline->flip_lock, flags);
+	sent = pipeline->pending_fb_cookie;
+	spin_unlock_irqrestore(&pipeline->flip_lock, flags);
+	if (sent) {
+		cancel_delayed_work(&pipeline->frame_done_work);
+		send_pending_event(pipeline);
+	}
+	report_failure(pipeline, XENDISPL_OP_PG_FLIP, status);
 }
 
 static const struct drm_simple_display_pipe_funcs display_funcs = {
@@ -995,6 +1093,8 @@ static int pipeline_init(struct xen_drm_front_drm_info *drm_info,
 	spin_lock_init(&pipeline->flip_lock);
 	INIT_DELAYED_WORK(&pipeline->frame_done_work, frame_done_work);
 	INIT_WORK(&pipeline->link_bad_work, link_bad_work);
+	init_llist_head(&pipeline->release_fbs);
+	INIT_WORK(&pipeline->release_work, release_work);
 	spin_lock_init(&pipeline->vblank_lock);
 	hrtimer_init(&pipeline->vblank_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	pipeline->vblank_timer.function = vblank_timer_fn;
@@ -1161,5 +1261,6 @@ void xen_drm_front_kms_fini(struct xen_drm_front_drm_info *drm_info)
 		cancel_work_sync(&pipeline->link_bad_work);
 		send_pending_event(pipeline);
 		hrtimer_cancel(&pipeline->vblank_timer);
+		flush_work(&pipeline->release_work);
 	}
 }

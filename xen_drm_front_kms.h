@@ -29,6 +29,8 @@ void xen_drm_front_kms_release_flips(struct xen_drm_front_drm_info *drm_info);
 int xen_drm_front_kms_resync(struct xen_drm_front_drm_info *drm_info);
 void xen_drm_front_kms_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline,
 				     u64 fb_cookie);
+void xen_drm_front_kms_on_flip_response(struct xen_drm_front_drm_pipeline *pipeline,
+					int status);
 u64 xen_drm_front_fb_to_cookie(struct drm_framebuffer *fb);
 u64 xen_drm_front_fb_to_dbuf_cookie(struct drm_framebuffer *fb);
 bool xen_drm_front_kms_format_supported(u32 format);

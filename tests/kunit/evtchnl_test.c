@@ -124,6 +124,13 @@ static int call_op(struct ev_ctx *ctx, unsigned int conn, u8 op)
 	return xen_drm_front_evtchnl_call(ctx->fi, conn, &req, NULL);
 }
 
+static int send_op(struct ev_ctx *ctx, unsigned int conn, u8 op)
+{
+	struct xendispl_req req = { .operation = op };
+
+	return xen_drm_front_evtchnl_send(ctx->fi, conn, &req);
+}
+
 /* After a timeout the ring refuses requests for a timeout period. */
 static void wait_stall_over(void)
 {
@@ -620,6 +627,79 @@ static void ev_ring_full(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, req_chan(ctx, 0)->state, EVTCHNL_STATE_CONNECTED);
 }
 
+/*
+ * A request sent without waiting (PG_FLIP, from the commit path) returns
+ * at once. The ring still carries one request at a time: the next one
+ * goes once the first is answered.
+ */
+static void ev_send_async(struct kunit *test)
+{
+	struct ev_ctx *ctx = test->priv;
+	struct xen_drm_front_evtchnl *ch;
+
+	ev_up(test, 1);
+	ch = req_chan(ctx, 0);
+	ctx->be.sync = false;
+	KUNIT_ASSERT_EQ(test, send_op(ctx, 0, XENDISPL_OP_PG_FLIP), 0);
+	KUNIT_EXPECT_TRUE(test, ch->u.req.pending);
+	KUNIT_EXPECT_TRUE(test, ch->u.req.async);
+	KUNIT_EXPECT_EQ(test, ch->u.req.ring.req_prod_pvt, 1);
+	fake_be_process(&ctx->be, 0);
+	KUNIT_EXPECT_FALSE(test, ch->u.req.pending);
+	KUNIT_EXPECT_EQ(test, ch->u.req.ring.rsp_cons, 1);
+	ctx->be.sync = true;
+	KUNIT_EXPECT_EQ(test, call_op(ctx, 0, XENDISPL_OP_SET_CONFIG), 0);
+	KUNIT_EXPECT_EQ(test, ch->u.req.ring.req_prod_pvt, 2);
+}
+
+/*
+ * Unanswered: the next request waits out the first one's timeout, then
+ * the ring stalls as after any timeout; a late answer ends the stall.
+ */
+static void ev_send_async_unanswered(struct kunit *test)
+{
+	struct ev_ctx *ctx = test->priv;
+	struct xen_drm_front_evtchnl *ch;
+	ktime_t start;
+
+	ev_up(test, 1);
+	ch = req_chan(ctx, 0);
+	ctx->be.sync = false;
+	KUNIT_ASSERT_EQ(test, send_op(ctx, 0, XENDISPL_OP_PG_FLIP), 0);
+	start = ktime_get();
+	KUNIT_EXPECT_EQ(test, call_op(ctx, 0, XENDISPL_OP_SET_CONFIG),
+			-ETIMEDOUT);
+	KUNIT_EXPECT_GE(test, ktime_ms_delta(ktime_get(), start),
+			xen_drm_front_req_timeout_ms - 10);
+	/* Never sent: the PG_FLIP is all the ring holds. */
+	KUNIT_EXPECT_EQ(test, ch->u.req.ring.req_prod_pvt, 1);
+	KUNIT_EXPECT_FALSE(test, ch->u.req.pending);
+	KUNIT_EXPECT_TRUE(test, ch->u.req.stalled);
+	KUNIT_EXPECT_EQ(test, send_op(ctx, 0, XENDISPL_OP_PG_FLIP), -ETIMEDOUT);
+
+	fake_be_process(&ctx->be, 0);
+	KUNIT_EXPECT_FALSE(test, ch->u.req.stalled);
+	ctx->be.sync = true;
+	KUNIT_EXPECT_EQ(test, call_op(ctx, 0, XENDISPL_OP_SET_CONFIG), 0);
+}
+
+/* The channel goes away under an unanswered one: nothing is left pending. */
+static void ev_send_async_disconnect(struct kunit *test)
+{
+	struct ev_ctx *ctx = test->priv;
+	struct xen_drm_front_evtchnl *ch;
+
+	ev_up(test, 1);
+	ch = req_chan(ctx, 0);
+	ctx->be.sync = false;
+	KUNIT_ASSERT_EQ(test, send_op(ctx, 0, XENDISPL_OP_PG_FLIP), 0);
+	xen_drm_front_evtchnl_set_state(ctx->fi, EVTCHNL_STATE_DISCONNECTED);
+	KUNIT_EXPECT_FALSE(test, ch->u.req.pending);
+	KUNIT_EXPECT_FALSE(test, ch->u.req.async);
+	KUNIT_EXPECT_TRUE(test, completion_done(&ch->u.req.done));
+	KUNIT_EXPECT_EQ(test, send_op(ctx, 0, XENDISPL_OP_PG_FLIP), -EIO);
+}
+
 static void ev_bogus_rsp_prod(struct ev_ctx *ctx)
 {
 	struct xen_displif_sring *sring = req_chan(ctx, 0)->u.req.ring.sring;
@@ -814,6 +894,9 @@ static struct kunit_case evtchnl_cases[] = {
 	KUNIT_CASE(ev_disconnect_releases_waiter),
 	KUNIT_CASE(ev_free_all_releases_waiter),
 	KUNIT_CASE(ev_ring_full),
+	KUNIT_CASE(ev_send_async),
+	KUNIT_CASE(ev_send_async_unanswered),
+	KUNIT_CASE(ev_send_async_disconnect),
 	KUNIT_CASE(ev_hostile_rsp_prod_ahead),
 	KUNIT_CASE(ev_hostile_rsp_prod_behind),
 	KUNIT_CASE(ev_events_consumed),

@@ -1197,6 +1197,101 @@ static void expect_link_bad(struct kunit *test, struct kt_dev *kd,
 	KUNIT_EXPECT_GE(test, atomic_read(&kd->hotplugs), 1);
 }
 
+/*
+ * A nonblocking flip's commit ends once PG_FLIP is sent: its worker does
+ * not sleep until EVT_PG_FLIP. The framebuffer the flip replaces is held
+ * until the backend shows the new one, even once the client removed it:
+ * no FB_DETACH of a framebuffer the backend may still be showing.
+ */
+static void kms_flip_holds_old_fb(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct xen_drm_front_drm_pipeline *p = kt_pipeline(kd, 0);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	u64 cookie_a = fb_cookie_of(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+	u64 cookie_b = fb_cookie_of(test);
+	ktime_t start;
+
+	kd->be.auto_flip_evt = false;
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	start = ktime_get();
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
+	kt_commits_idle(kd);
+	/* Well before the frame-done timeout would have let it go. */
+	KUNIT_EXPECT_LT(test, ktime_ms_delta(ktime_get(), start),
+			XEN_DRM_FRONT_FRAME_DONE_TIMEOUT_MS / 2);
+	KUNIT_EXPECT_FALSE(test, kt_flip_done(kd, 0));
+	KUNIT_EXPECT_PTR_EQ(test, p->pending_old_fb, a->fb);
+
+	kt_fb_destroy(kd, a);
+	flush_work(&p->release_work);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_FB_DETACH), 0);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_DBUF_DESTROY), 0);
+
+	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP, cookie_b, true);
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 0, 500));
+	KUNIT_EXPECT_NULL(test, p->pending_old_fb);
+	flush_work(&p->release_work);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_FB_DETACH), 1);
+	KUNIT_EXPECT_EQ(test, last_req(test, XENDISPL_OP_FB_DETACH)->req.op.fb_detach.fb_cookie,
+			cookie_a);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_DBUF_DESTROY), 1);
+}
+
+/*
+ * The client keeps both framebuffers (the usual double buffering): the
+ * flip's reference goes where the flip completes, with no work item.
+ */
+static void kms_flip_release_no_work(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct xen_drm_front_drm_pipeline *p = kt_pipeline(kd, 0);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+	u64 cookie_b = fb_cookie_of(test);
+	unsigned int refs;
+
+	kd->be.auto_flip_evt = false;
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	refs = drm_framebuffer_read_refcount(a->fb);
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
+	kt_commits_idle(kd);
+	/* The plane state's reference went, the flip's is held. */
+	KUNIT_EXPECT_EQ(test, drm_framebuffer_read_refcount(a->fb), refs);
+	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP, cookie_b, true);
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 0, 500));
+	KUNIT_EXPECT_EQ(test, drm_framebuffer_read_refcount(a->fb), refs - 1);
+	KUNIT_EXPECT_FALSE(test, work_pending(&p->release_work));
+	KUNIT_EXPECT_TRUE(test, llist_empty(&p->release_fbs));
+}
+
+/*
+ * The PG_FLIP response may come after the commit ended. A refusal still
+ * completes the flip at once and marks the link bad.
+ */
+static void kms_flip_refused_after_commit(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+
+	kd->be.auto_flip_evt = false;
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	kd->be.sync = false;
+	kd->be.status[XENDISPL_OP_PG_FLIP] = -EINVAL;
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
+	kt_commits_idle(kd);
+	KUNIT_EXPECT_FALSE(test, kt_flip_done(kd, 0));
+	KUNIT_EXPECT_EQ(test, atomic_read(&kd->hotplugs), 0);
+
+	fake_be_process(&kd->be, 0);
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 0, 500));
+	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&kt_pipeline(kd, 0)->frame_done_work));
+	kd->be.sync = true;
+	expect_link_bad(test, kd, 0);
+}
+
 static void kms_set_config_error_link_bad(struct kunit *test)
 {
 	struct kt_dev *kd = kms_up(test, 2, false);
@@ -1226,6 +1321,36 @@ static void kms_flip_error_link_bad(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 0, 1000));
 	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&kt_pipeline(kd, 0)->frame_done_work));
 	expect_link_bad(test, kd, 0);
+}
+
+/*
+ * Neither a response nor EVT_PG_FLIP: the frame-done timeout completes the
+ * flip and reports the PG_FLIP that was never answered. A late answer
+ * ends the ring's stall and flips work again.
+ */
+static void kms_flip_unanswered_link_bad(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+
+	kd->be.auto_flip_evt = false;
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	kd->be.sync = false;
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
+	kt_commits_idle(kd);
+	KUNIT_EXPECT_EQ(test, atomic_read(&kd->hotplugs), 0);
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 0,
+						  XEN_DRM_FRONT_FRAME_DONE_TIMEOUT_MS + 2000));
+	flush_delayed_work(&kt_pipeline(kd, 0)->frame_done_work);
+	expect_link_bad(test, kd, 0);
+
+	fake_be_process(&kd->be, 0);
+	kd->be.sync = true;
+	kd->be.auto_flip_evt = true;
+	KUNIT_ASSERT_EQ(test, kt_commit_flip_sync(kd, 0, a->fb), 0);
+	KUNIT_EXPECT_TRUE(test, kt_flip_done(kd, 0));
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 2);
 }
 
 /*
@@ -1707,6 +1832,10 @@ static struct kunit_case kms_cases[] = {
 	KUNIT_CASE(kms_vblank_timestamps_across_off),
 	KUNIT_CASE(kms_set_config_error_link_bad),
 	KUNIT_CASE(kms_flip_error_link_bad),
+	KUNIT_CASE(kms_flip_holds_old_fb),
+	KUNIT_CASE(kms_flip_release_no_work),
+	KUNIT_CASE(kms_flip_refused_after_commit),
+	KUNIT_CASE(kms_flip_unanswered_link_bad),
 	KUNIT_CASE(kms_flip_error_one_hotplug),
 	KUNIT_CASE(kms_failed_head_not_relit),
 	KUNIT_CASE(kms_restore_resyncs),
