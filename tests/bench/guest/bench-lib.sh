@@ -127,14 +127,12 @@ dom0_idle_base() {
 # scale: flips on 1, 2, 4 and 8 connectors at once (all 1024x768; Debian's module gets
 # 4 connectors, its maximum: see bench-dom0.sh), backend answering at once
 part_scale() {
-	local c n
-	n=$(cat /sys/class/drm/card*-*/status 2>/dev/null | grep -c '^connected')
-	gsay "BENCH-INFO scale: $n connected connectors"
+	local c
 	dom0_idle_base
 	for c in 1 2 4 8; do
-		[ $c -le $n ] || { gsay "BENCH-INFO scale: $c connectors: only $n connected"; continue; }
 		dstat mf$c-begin
-		bench_run "multiflip $c" xbench multiflip --conns $c --n ${BENCH_MF_ITERS:-120} --warmup 10 --tag c$c
+		# xbench says so and fails when fewer than c connectors are connected (Debian's: 4)
+		xbench multiflip --conns $c --n ${BENCH_MF_ITERS:-120} --warmup 10 --tag c$c || break
 		dstat mf$c-end
 	done
 }
