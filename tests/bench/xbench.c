@@ -138,7 +138,27 @@ struct cpustat {
 	unsigned long long f[10]; /* user nice system idle iowait irq softirq steal guest gnice */
 	unsigned long long intr; /* interrupts serviced, all sources ("intr" total) */
 	unsigned long long ctxt; /* context switches */
+	unsigned long long task_ns; /* /proc/schedstat: time tasks ran (rq_cpu_time), ns */
 };
+
+/* sum of the CPUs' rq_cpu_time (7th field of "cpuN" in /proc/schedstat, ns): every
+ * task's run time, exact (the /proc/stat fields are 10 ms USER_HZ ticks) */
+static unsigned long long schedstat_task_ns(void)
+{
+	FILE *f = fopen("/proc/schedstat", "r");
+	char line[512];
+	unsigned long long sum = 0, v[7];
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "cpu", 3) &&
+		    sscanf(line, "%*s %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+			   &v[4], &v[5], &v[6]) == 7)
+			sum += v[6];
+	fclose(f);
+	return sum;
+}
 
 static void read_stat(struct cpustat *c)
 {
@@ -160,6 +180,7 @@ static void read_stat(struct cpustat *c)
 			c->ctxt = strtoull(line + 5, NULL, 10);
 	}
 	fclose(f);
+	c->task_ns = schedstat_task_ns();
 }
 
 /* meminfo field in kB, -1 if absent */
@@ -424,6 +445,7 @@ static void cmd_flip(void)
 	       " stat_iowait_ms=%.1f stat_irq_ms=%.1f stat_softirq_ms=%.1f stat_steal_ms=%.1f",
 	       d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]);
 	printf(" stat_intr=%llu stat_ctxt=%llu", s1.intr - s0.intr, s1.ctxt - s0.ctxt);
+	printf(" task_ms=%.3f", (s1.task_ns - s0.task_ns) / 1e6);
 	printf(" nvcsw=%ld nivcsw=%ld\n", r1.ru_nvcsw - r0.ru_nvcsw, r1.ru_nivcsw - r0.ru_nivcsw);
 	fflush(stdout);
 	raw("flip_rt_us", rt + opt.warmup, opt.n);
@@ -565,7 +587,8 @@ static void cmd_idle(void)
 	printf("BENCH idle wall_ms=%.1f", wall);
 	for (int k = 0; k < 8; k++)
 		printf(" stat_%s_ms=%.1f", names[k], (double)(s1.f[k] - s0.f[k]) * 1e3 / hz);
-	printf(" stat_intr=%llu stat_ctxt=%llu\n", s1.intr - s0.intr, s1.ctxt - s0.ctxt);
+	printf(" stat_intr=%llu stat_ctxt=%llu task_ms=%.3f\n", s1.intr - s0.intr, s1.ctxt - s0.ctxt,
+	       (s1.task_ns - s0.task_ns) / 1e6);
 }
 
 /* ------------------------------------------------------------------ modeset */
@@ -732,7 +755,8 @@ static void cmd_multiflip(void)
 	printf(" stat_user_ms=%.1f stat_nice_ms=%.1f stat_system_ms=%.1f stat_idle_ms=%.1f"
 	       " stat_iowait_ms=%.1f stat_irq_ms=%.1f stat_softirq_ms=%.1f stat_steal_ms=%.1f",
 	       d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]);
-	printf(" stat_intr=%llu stat_ctxt=%llu\n", s1.intr - s0.intr, s1.ctxt - s0.ctxt);
+	printf(" stat_intr=%llu stat_ctxt=%llu task_ms=%.3f\n", s1.intr - s0.intr, s1.ctxt - s0.ctxt,
+	       (s1.task_ns - s0.task_ns) / 1e6);
 	fflush(stdout);
 	for (int c = 0; c < nh; c++)
 		drmModeSetCrtc(fd, h[c].crtc, 0, 0, 0, NULL, 0, NULL);
