@@ -13,6 +13,10 @@
  *                  hit counts of /sys/kernel/tracing/kprobe_profile before/after
  *   xbench modeset --n N                           drmModeSetCrtc on / off cycles
  *   xbench idle    --ms MS                         /proc/stat deltas over MS of sleep
+ *   xbench multiflip --conns C --n N [--warmup W] [--tag T]   page flips on the first C
+ *                  connected connectors at once (each on its own CRTC, two buffers each):
+ *                  per iteration one flip per connector, all C in flight, then wait for
+ *                  the C events; aggregate flip rate and the guest's CPU per flip
  *
  * Summary lines go to stdout as "BENCH <test> key=value ...", raw samples (us) are
  * appended to --raw FILE as "BENCHRAW <name> v v v ...". Exit 0, or 1 with a
@@ -42,7 +46,7 @@
 #include <drm_fourcc.h>
 
 static struct {
-	int n, warmup, hold;
+	int n, warmup, hold, conns;
 	unsigned int w, h;
 	const char *tag;
 	const char *raw;
@@ -134,7 +138,27 @@ struct cpustat {
 	unsigned long long f[10]; /* user nice system idle iowait irq softirq steal guest gnice */
 	unsigned long long intr; /* interrupts serviced, all sources ("intr" total) */
 	unsigned long long ctxt; /* context switches */
+	unsigned long long task_ns; /* /proc/schedstat: time tasks ran (rq_cpu_time), ns */
 };
+
+/* sum of the CPUs' rq_cpu_time (7th field of "cpuN" in /proc/schedstat, ns): every
+ * task's run time, exact (the /proc/stat fields are 10 ms USER_HZ ticks) */
+static unsigned long long schedstat_task_ns(void)
+{
+	FILE *f = fopen("/proc/schedstat", "r");
+	char line[512];
+	unsigned long long sum = 0, v[7];
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "cpu", 3) &&
+		    sscanf(line, "%*s %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+			   &v[4], &v[5], &v[6]) == 7)
+			sum += v[6];
+	fclose(f);
+	return sum;
+}
 
 static void read_stat(struct cpustat *c)
 {
@@ -156,6 +180,7 @@ static void read_stat(struct cpustat *c)
 			c->ctxt = strtoull(line + 5, NULL, 10);
 	}
 	fclose(f);
+	c->task_ns = schedstat_task_ns();
 }
 
 /* meminfo field in kB, -1 if absent */
@@ -420,6 +445,7 @@ static void cmd_flip(void)
 	       " stat_iowait_ms=%.1f stat_irq_ms=%.1f stat_softirq_ms=%.1f stat_steal_ms=%.1f",
 	       d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]);
 	printf(" stat_intr=%llu stat_ctxt=%llu", s1.intr - s0.intr, s1.ctxt - s0.ctxt);
+	printf(" task_ms=%.3f", (s1.task_ns - s0.task_ns) / 1e6);
 	printf(" nvcsw=%ld nivcsw=%ld\n", r1.ru_nvcsw - r0.ru_nvcsw, r1.ru_nivcsw - r0.ru_nivcsw);
 	fflush(stdout);
 	raw("flip_rt_us", rt + opt.warmup, opt.n);
@@ -561,7 +587,8 @@ static void cmd_idle(void)
 	printf("BENCH idle wall_ms=%.1f", wall);
 	for (int k = 0; k < 8; k++)
 		printf(" stat_%s_ms=%.1f", names[k], (double)(s1.f[k] - s0.f[k]) * 1e3 / hz);
-	printf(" stat_intr=%llu stat_ctxt=%llu\n", s1.intr - s0.intr, s1.ctxt - s0.ctxt);
+	printf(" stat_intr=%llu stat_ctxt=%llu task_ms=%.3f\n", s1.intr - s0.intr, s1.ctxt - s0.ctxt,
+	       (s1.task_ns - s0.task_ns) / 1e6);
 }
 
 /* ------------------------------------------------------------------ modeset */
@@ -603,6 +630,142 @@ static void cmd_modeset(void)
 	destroy_buf(&b, NULL, NULL);
 }
 
+/* ------------------------------------------------------------------ multiflip */
+#define MAX_CONNS 16
+struct head {
+	uint32_t conn, crtc;
+	drmModeModeInfo mode;
+	struct buf b[2];
+	int shown;
+};
+
+static unsigned int mf_events;
+
+static void on_mflip(int fd_, unsigned int seq, unsigned int sec, unsigned int usec,
+		     unsigned int crtc, void *data)
+{
+	(void)fd_; (void)seq; (void)sec; (void)usec; (void)crtc; (void)data;
+	mf_events++;
+}
+
+static void cmd_multiflip(void)
+{
+	struct head h[MAX_CONNS];
+	struct cpustat s0, s1;
+	drmVersionPtr v;
+	drmModeRes *res;
+	glob_t g;
+	int nh = 0, total = opt.warmup + opt.n;
+	double *it, t0, tw0 = 0, tw1;
+
+	test = "multiflip";
+	if (opt.conns < 1 || opt.conns > MAX_CONNS)
+		die("--conns %d: 1..%d", opt.conns, MAX_CONNS);
+	if (glob("/dev/dri/card*", 0, NULL, &g) || !g.gl_pathc)
+		die("no /dev/dri/card*");
+	fd = open(g.gl_pathv[0], O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		die("open %s: %s", g.gl_pathv[0], strerror(errno));
+	globfree(&g);
+	v = drmGetVersion(fd);
+	if (!v || strcmp(v->name, "xendrm-du"))
+		die("driver is %s, not xendrm-du", v ? v->name : "?");
+	drmFreeVersion(v);
+	res = drmModeGetResources(fd);
+	if (!res)
+		die("no resources");
+	/* connector i of the device is driven by CRTC i (one pipe per connector) */
+	for (int i = 0; i < res->count_connectors && nh < opt.conns; i++) {
+		drmModeConnector *con = drmModeGetConnector(fd, res->connectors[i]);
+
+		if (!con || con->connection != DRM_MODE_CONNECTED || !con->count_modes ||
+		    i >= res->count_crtcs) {
+			drmModeFreeConnector(con);
+			continue;
+		}
+		h[nh].conn = con->connector_id;
+		h[nh].crtc = res->crtcs[i];
+		h[nh].mode = con->modes[0];
+		for (int k = 0; k < con->count_modes; k++)
+			if (con->modes[k].type & DRM_MODE_TYPE_PREFERRED) {
+				h[nh].mode = con->modes[k];
+				break;
+			}
+		h[nh].shown = 0;
+		nh++;
+		drmModeFreeConnector(con);
+	}
+	drmModeFreeResources(res);
+	if (nh < opt.conns)
+		die("%d connected connectors, %d wanted", nh, opt.conns);
+	for (int c = 0; c < nh; c++) {
+		for (int i = 0; i < 2; i++) {
+			int ret = create_buf(h[c].mode.hdisplay, h[c].mode.vdisplay, &h[c].b[i], NULL, NULL);
+
+			if (ret)
+				die("conn %d buffer %ux%u: %s", c, h[c].mode.hdisplay, h[c].mode.vdisplay,
+				    strerror(-ret));
+			fill(&h[c].b[i], 0x10203 * (i + 1) + c);
+		}
+		if (drmModeSetCrtc(fd, h[c].crtc, h[c].b[0].fb, 0, 0, &h[c].conn, 1, &h[c].mode))
+			die("SetCrtc conn %d: %s", c, strerror(errno));
+	}
+	it = calloc(total, sizeof(*it));
+	for (int i = 0; i < total; i++) {
+		drmEventContext ev = { .version = 3, .page_flip_handler2 = on_mflip };
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		unsigned int want = mf_events + nh;
+
+		if (i == opt.warmup) {
+			read_stat(&s0);
+			tw0 = now_us();
+		}
+		t0 = now_us();
+		for (int c = 0; c < nh; c++) {
+			int next = h[c].shown ^ 1;
+
+			if (drmModePageFlip(fd, h[c].crtc, h[c].b[next].fb, DRM_MODE_PAGE_FLIP_EVENT, NULL))
+				die("PageFlip %d conn %d: %s", i, c, strerror(errno));
+			h[c].shown = next;
+		}
+		while (mf_events < want) {
+			int r = poll(&p, 1, 5000);
+
+			if (r == 0)
+				die("flip events missing after 5 s (iteration %d)", i);
+			if (r < 0 && errno != EINTR)
+				die("poll: %s", strerror(errno));
+			if (r > 0 && drmHandleEvent(fd, &ev))
+				die("drmHandleEvent: %s", strerror(errno));
+		}
+		it[i] = now_us() - t0;
+	}
+	tw1 = now_us();
+	read_stat(&s1);
+
+	double wall_ms = (tw1 - tw0) / 1e3, hz = sysconf(_SC_CLK_TCK), d[10];
+	int flips = opt.n * nh;
+
+	for (int k = 0; k < 10; k++)
+		d[k] = (double)(s1.f[k] - s0.f[k]) * 1e3 / hz; /* ms */
+	printf("BENCH multiflip tag=%s conns=%d mode=%ux%u iterations=%d flips=%d wall_ms=%.1f"
+	       " agg_rate_hz=%.2f", opt.tag, nh, h[0].mode.hdisplay, h[0].mode.vdisplay, opt.n,
+	       flips, wall_ms, flips * 1e3 / wall_ms);
+	summary("iter_us", it + opt.warmup, opt.n);
+	printf(" stat_user_ms=%.1f stat_nice_ms=%.1f stat_system_ms=%.1f stat_idle_ms=%.1f"
+	       " stat_iowait_ms=%.1f stat_irq_ms=%.1f stat_softirq_ms=%.1f stat_steal_ms=%.1f",
+	       d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]);
+	printf(" stat_intr=%llu stat_ctxt=%llu task_ms=%.3f\n", s1.intr - s0.intr, s1.ctxt - s0.ctxt,
+	       (s1.task_ns - s0.task_ns) / 1e6);
+	fflush(stdout);
+	for (int c = 0; c < nh; c++)
+		drmModeSetCrtc(fd, h[c].crtc, 0, 0, 0, NULL, 0, NULL);
+	for (int c = 0; c < nh; c++) {
+		destroy_buf(&h[c].b[0], NULL, NULL);
+		destroy_buf(&h[c].b[1], NULL, NULL);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -614,13 +777,14 @@ int main(int argc, char **argv)
 		{ "tag", required_argument, NULL, 't' },
 		{ "raw", required_argument, NULL, 'r' },
 		{ "ms", required_argument, NULL, 'n' },
+		{ "conns", required_argument, NULL, 'c' },
 		{ 0 }
 	};
 	const char *cmd;
 	int c;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: xbench flip|bufs|modeset [options]\n");
+		fprintf(stderr, "usage: xbench flip|bufs|modeset|idle|multiflip [options]\n");
 		return 2;
 	}
 	cmd = argv[1];
@@ -634,6 +798,7 @@ int main(int argc, char **argv)
 		case 'h': opt.h = atoi(optarg); break;
 		case 't': opt.tag = optarg; break;
 		case 'r': opt.raw = optarg; break;
+		case 'c': opt.conns = atoi(optarg); break;
 		default: return 2;
 		}
 	}
@@ -646,6 +811,8 @@ int main(int argc, char **argv)
 		cmd_modeset();
 	else if (!strcmp(cmd, "idle"))
 		cmd_idle();
+	else if (!strcmp(cmd, "multiflip"))
+		cmd_multiflip();
 	else {
 		fprintf(stderr, "xbench: unknown command %s\n", cmd);
 		return 2;

@@ -32,7 +32,10 @@
 # Env: RIG_BUILD (default <repo>/build/rig), RIG_LOCK (the machine-wide QEMU lock),
 #      RIG_LOCK_WAIT (s, default 3600), RIG_QEMU_MEM (MiB, default 1024),
 #      RIG_DOMU_KERNEL (vmlinux.gz or vmlinux), RIG_GUEST_EXTRA / RIG_DOM0_EXTRA (trees
-#      added to the guest's per-run cpio at / and to dom0's payload at /payload).
+#      added to the guest's per-run cpio at / and to dom0's payload at /payload),
+#      RIG_QEMU_ICOUNT (x86_64: QEMU's -icount argument, e.g. "shift=0,sleep=off":
+#      instruction-counted virtual time, single-threaded TCG; tests/bench/run.sh uses it
+#      for its deterministic mode).
 set -uo pipefail
 
 RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -40,6 +43,7 @@ REPO=$(cd "$RIG_DIR/../.." && pwd)
 LOCK=${RIG_LOCK:-/tmp/drm_xen_front.cpu.lock}
 LOCK_WAIT=${RIG_LOCK_WAIT:-3600}
 QMEM=${RIG_QEMU_MEM:-1024}
+ICOUNT=${RIG_QEMU_ICOUNT:-}
 
 ARCH=x86_64
 MODULE=ours
@@ -310,6 +314,8 @@ boot() {
 		# Xen on Arm under TCG: each guest takes 1.5-2x longer to come and go
 		[ "$ARCH" = arm64 ] && qt=$((qt + 45))
 	done
+	# instruction-counted time (RIG_QEMU_ICOUNT): one TCG thread for both vCPUs
+	[ -n "$ICOUNT" ] && qt=$((qt * 2))
 	make_payload "$st" "$@"
 	# a read-only third disk with the guest root, if a scenario of this boot wants it
 	local groot=
@@ -325,7 +331,10 @@ boot() {
 	# displ_be shows the guest on dom0's display: QEMU's std VGA (bochs-drm in dom0), read
 	# back through the monitor's screendump when dom0 asks for it (lib/screens.py)
 	rm -rf "$st.screens"
-	local monarg="-monitor none"
+	local monarg="-monitor none" icountarg=
+	# instruction-counted time: QEMU runs the vCPUs round-robin in one thread, and the
+	# virtual clock (TSC, HPET, PIT, APIC timer) advances with the instructions executed
+	[ -n "$ICOUNT" ] && icountarg="-icount $ICOUNT"
 	if [ "$BACKEND" = displ_be ]; then
 		mon=$st.mon
 		rm -f "$mon"
@@ -342,11 +351,11 @@ boot() {
 		boot_arm64 "$st" "$qt" "$serial" "$*"
 	else
 	flock -w "$LOCK_WAIT" "$LOCK" bash -c '
-		echo "run.sh: '"$LABEL"' ['"$*"']: QEMU starts (timeout '"$qt"'s)" >&2
+		echo "run.sh: '"$LABEL"' ['"$*"']: QEMU starts (timeout '"$qt"'s'"${icountarg:+, $icountarg}"')" >&2
 		date +%s.%N > "'"$st"'.t0"
 		exec timeout -k 5 '"$qt"' qemu-system-x86_64 -machine q35 -accel tcg -cpu max,-smap -smp 2 \
 			-m '"$QMEM"' -display none -vga none -nodefaults -no-reboot \
-			'"$monarg $display"' \
+			'"$monarg $display $icountarg"' \
 			-serial file:"'"$serial"'" \
 			-kernel "'"$B"'/xen" \
 			-append "console=com1 com1=115200,8n1 dom0_mem='$((QMEM / 2))'M,max:'$((QMEM / 2))'M dom0_max_vcpus=1 loglvl=all guest_loglvl=all conring_size=256k noreboot=false" \

@@ -18,11 +18,20 @@ dom0_flow() {
 	done < /payload/bench/plan.txt
 }
 
+# the scale part's connectors: 8 (ours), 4 for Debian's (it handles at most 4: with more,
+# it publishes no ring for connector 4 and never connects), all 1024x768
+BENCH_SCALE_VDISPL8='backend=0,be-alloc=0,connectors=id0:1024x768;id1:1024x768;id2:1024x768;id3:1024x768;id4:1024x768;id5:1024x768;id6:1024x768;id7:1024x768'
+BENCH_SCALE_VDISPL4='backend=0,be-alloc=0,connectors=id0:1024x768;id1:1024x768;id2:1024x768;id3:1024x768'
+
 bench_sub() {
-	local rnd=$1 n=$2 mod=$3 part=$4 d args=
+	local rnd=$1 n=$2 mod=$3 part=$4 d args= vdispl0=$VDISPL
 	d=$SOUT/sub/r$rnd-$n-$mod-$part
 	mkdir -p $d
 	[ "$part" = vsync ] && args='--vsync-hz 60'
+	if [ "$part" = scale ]; then
+		VDISPL=$BENCH_SCALE_VDISPL8
+		[ "$mod" = debian ] && VDISPL=$BENCH_SCALE_VDISPL4
+	fi
 	GUEST=bench-$n-$mod-$part
 	GLOG=/var/log/xen/console/guest-$GUEST.log
 	GUEST_CMDLINE="bench.module=$mod bench.part=$part"
@@ -42,6 +51,8 @@ bench_sub() {
 	cp $GLOG $d/guest.log 2>/dev/null
 	mv $SOUT/be $d/be 2>/dev/null
 	mv $SOUT/evtpeer.log $d/ 2>/dev/null
+	mv $SOUT/dstat.log $d/ 2>/dev/null
+	VDISPL=$vdispl0
 	cp $SOUT/$GUEST.cfg $d/ 2>/dev/null
 }
 
@@ -49,4 +60,10 @@ bench_sub() {
 dom0_req_evtpeer() {
 	/payload/bench/evtping peer --domid $DOMID --port $1 --count $2 >> $SOUT/evtpeer.log 2>&1 &
 	say "evtping peer started for port $1, $2 pings"
+}
+
+# rig-req dstat LABEL: dom0's /proc/uptime ("<uptime s> <idle s>", 1 vCPU) at this point,
+# for dom0's CPU time over a guest measurement (busy = uptime delta - idle delta)
+dom0_req_dstat() {
+	echo "$1 $(cat /proc/uptime)" >> $SOUT/dstat.log
 }

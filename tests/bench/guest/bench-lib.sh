@@ -80,9 +80,11 @@ bench_finish() {
 # ------------------------------------------------------------------ parts
 part_main() {
 	local s w h
+	dstat flip-begin
 	bench_run flip xbench flip --n ${BENCH_FLIPS:-400} --warmup 20 --tag fast --raw $BENCH_RAW
+	dstat flip-end
 	bench_run modeset xbench modeset --n ${BENCH_MODESETS:-25} --warmup 3 --raw $BENCH_RAW
-	for s in ${BENCH_BUFS:-1024x768:25 1920x1080:15 3840x2160:6}; do
+	for s in ${BENCH_BUFS:-1024x768:25 1920x1080:15 2560x1440:10 3840x2160:6}; do
 		w=${s%%x*}; h=${s#*x}; h=${h%:*}
 		bench_run "bufs ${s%:*}" xbench bufs --w $w --h $h --n ${s#*:} --raw $BENCH_RAW
 	done
@@ -108,6 +110,40 @@ part_vsync() {
 	bench_run vsync xbench flip --n ${BENCH_VSYNC_FLIPS:-240} --warmup 30 --tag vsync --raw $BENCH_RAW
 	cat /proc/interrupts > /tmp/irq.1
 	gsay "BENCH-INFO interrupts during the vsync flips (+warm-up), over $((${BENCH_VSYNC_FLIPS:-240} + 30)) flips, by source: $(irq_deltas /tmp/irq.0 /tmp/irq.1)"
+}
+
+# dstat LABEL: dom0 notes its CPU time (bench-dom0.sh: dom0_req_dstat); the request
+# itself is outside the measured window
+dstat() { rig-req dstat "$1" > /dev/null 2>&1 || gsay "BENCH-INFO dstat $1 failed"; }
+
+# dom0_idle_base: dom0's own CPU over 3 s of a quiet guest (its rig loop polls xenstore
+# and the guest's console every 0.25 s), to subtract from its CPU during the flips
+dom0_idle_base() {
+	dstat idle-begin
+	bench_run idle xbench idle --ms 3000
+	dstat idle-end
+}
+
+# scale: flips on 1, 2, 4 and 8 connectors at once (all 1024x768; Debian's module gets
+# 4 connectors, its maximum: see bench-dom0.sh), backend answering at once
+part_scale() {
+	local c
+	dom0_idle_base
+	for c in 1 2 4 8; do
+		dstat mf$c-begin
+		# xbench says so and fails when fewer than c connectors are connected (Debian's: 4)
+		xbench multiflip --conns $c --n ${BENCH_MF_ITERS:-120} --warmup 10 --tag c$c || break
+		dstat mf$c-end
+	done
+}
+
+# dbe: displ_be as the backend (tests/bench/run.sh runs the rig with --backend displ_be):
+# flip round trips and CPU per flip (the guest's, and dom0's where displ_be copies)
+part_dbe() {
+	dom0_idle_base
+	dstat flip-begin
+	bench_run flip xbench flip --n ${BENCH_DBE_FLIPS:-200} --warmup 20 --tag dbe --raw $BENCH_RAW
+	dstat flip-end
 }
 
 part_profile() {
