@@ -28,6 +28,7 @@ struct options opt = {
 
 xenevtchn_handle *g_xce;
 uint64_t g_requests, g_violations, g_notes, g_dumps;
+uint64_t g_random_acts;
 static FILE *trace_fp;
 static int64_t t0;
 static bool status_is_dirty;
@@ -92,6 +93,18 @@ void violation(struct device *d, int conn, const char *fmt, ...)
 {
 	va_list ap;
 
+	/*
+	 * After --fault-random garbled something, what the frontend does may
+	 * be our own doing (e.g. an FB_ATTACH of a dbuf we claimed to create):
+	 * recorded, not counted as a violation.
+	 */
+	if (opt.fault == FAULT_RANDOM && g_random_acts) {
+		g_notes++;
+		va_start(ap, fmt);
+		report("AFTER-FAULT", d, conn, fmt, ap);
+		va_end(ap);
+		return;
+	}
 	g_violations++;
 	if (d)
 		d->violations++;
@@ -193,6 +206,10 @@ static void usage(FILE *fp)
 "  --edid-modes WxH,..  extra EDID modes after the preferred one (max %d)\n"
 "  --fault MODE         delay:MS noanswer error:ERRNO badid badop garbage\n"
 "                       dropevents close:N\n"
+"  --fault-random SEED[,PERMILLE[,COUNT]]  garble PERMILLE/1000 (default 150) of\n"
+"                       the eligible requests' answers and events at random\n"
+"                       (seeded), COUNT garbled items in all (default 60), then\n"
+"                       behave\n"
 "  --fault-after N      fault only requests after the N-th (default 0)\n"
 "  --fault-op OP        fault only this op (DBUF_CREATE ... GET_EDID)\n"
 "  --fault-conn N       fault only requests on connector N's ring\n"
@@ -288,6 +305,38 @@ static bool parse_versions(const char *s)
 	return *s != ',';
 }
 
+/* SEED[,PERMILLE[,COUNT]] */
+static bool parse_fault_random(const char *s)
+{
+	unsigned long long seed;
+	unsigned int pm = 150, cnt = 60;
+	int n = 0;
+	char *end;
+
+	errno = 0;
+	seed = strtoull(s, &end, 0);
+	if (errno || end == s || *s == '-')
+		return false;
+	if (*end == ',') {
+		if (sscanf(end + 1, "%u%n", &pm, &n) != 1 || pm > 1000)
+			return false;
+		end += 1 + n;
+		if (*end == ',') {
+			if (sscanf(end + 1, "%u%n", &cnt, &n) != 1 || cnt > 1000000)
+				return false;
+			end += 1 + n;
+		}
+	}
+	if (*end)
+		return false;
+	opt.fault = FAULT_RANDOM;
+	opt.fault_seed = seed;
+	opt.fault_permille = pm;
+	opt.fault_count = cnt;
+	opt.fault_str = s;
+	return true;
+}
+
 static const char *write_edid;
 
 static int do_write_edid(const char *arg)
@@ -333,7 +382,7 @@ static bool parse_refuse_formats(const char *s)
 
 static int parse_args(int argc, char **argv, bool *selftest)
 {
-	enum { O_OUT = 256, O_VERSIONS, O_NOVERSIONS, O_NOEDID, O_EDIDMODES, O_FAULT,
+	enum { O_OUT = 256, O_VERSIONS, O_NOVERSIONS, O_NOEDID, O_EDIDMODES, O_FAULT, O_FAULTRND,
 	       O_FAULTAFTER, O_FAULTOP, O_FAULTCONN, O_RESTART, O_VSYNC, O_DOMID, O_VERBOSE,
 	       O_SELFTEST, O_WRITEEDID, O_REFUSEFMT, O_HELP };
 	static const struct option lo[] = {
@@ -343,6 +392,7 @@ static int parse_args(int argc, char **argv, bool *selftest)
 		{ "no-edid", no_argument, 0, O_NOEDID },
 		{ "edid-modes", required_argument, 0, O_EDIDMODES },
 		{ "fault", required_argument, 0, O_FAULT },
+		{ "fault-random", required_argument, 0, O_FAULTRND },
 		{ "fault-after", required_argument, 0, O_FAULTAFTER },
 		{ "fault-op", required_argument, 0, O_FAULTOP },
 		{ "fault-conn", required_argument, 0, O_FAULTCONN },
@@ -380,6 +430,13 @@ static int parse_args(int argc, char **argv, bool *selftest)
 		case O_FAULT:
 			if (!parse_fault(optarg)) {
 				fprintf(stderr, "bad --fault %s\n", optarg);
+				return -1;
+			}
+			break;
+		case O_FAULTRND:
+			if (!parse_fault_random(optarg)) {
+				fprintf(stderr, "bad --fault-random %s (want SEED[,PERMILLE[,COUNT]])\n",
+					optarg);
 				return -1;
 			}
 			break;
@@ -512,6 +569,12 @@ int main(int argc, char **argv)
 	      (unsigned long long)opt.fault_after,
 	      opt.fault_op >= 0 ? op_name((unsigned int)opt.fault_op) : "all", opt.fault_conn, opt.restart,
 	      opt.vsync_hz);
+	if (opt.fault == FAULT_RANDOM) {
+		/* the seed, so that a failure can be rerun */
+		info("fault-random: seed=%llu permille=%u count=%u",
+		     (unsigned long long)opt.fault_seed, opt.fault_permille, opt.fault_count);
+		fault_random_init();
+	}
 	if (xen_real_open() != 0)
 		return 1;
 	g_xce = xenevtchn_open(NULL, 0);

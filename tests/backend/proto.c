@@ -8,6 +8,7 @@
  * every loop is bounded.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -733,13 +734,237 @@ static int do_pg_flip(struct connector *c, const struct xendispl_req *req)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* --fault-random SEED[,PERMILLE[,COUNT]]: a seeded hostile backend    */
+
+/*
+ * Each eligible request is garbled with probability PERMILLE/1000, by one
+ * act drawn (weighted) from the table, until COUNT acts are done; then the
+ * backend behaves. Acts that leave the ring or the event page in a state no
+ * frontend can go on with (rsp_prod or in_prod moved, two answers for one
+ * request) are followed by a close of the device and a return to InitWait
+ * one second later, so the run goes on with fresh rings.
+ */
+enum rnd_act {
+	RA_BADID, RA_BADOP, RA_BADSTATUS, RA_EXEC_BADSTATUS, RA_FALSE_OK, RA_LATE,
+	RA_NOANSWER, RA_DUP, RA_EXTRA_RSP, RA_RSP_PROD, RA_EVT_BOGUS, RA_EVT_CONS,
+	RA_EVT_PROD, RA_FLIP_NOEVT, RA_FLIP_EVT_TWICE, RA_FLIP_EVT_LATE, RA_EDID,
+	RA_CLOSE, RA_NONE,
+};
+
+static const struct {
+	const char *name;
+	unsigned int weight;
+	int op;   /* -1: any operation */
+} ra_tab[] = {
+	[RA_BADID] = { "badid", 8, -1 },              /* not executed, another id */
+	[RA_BADOP] = { "badop", 6, -1 },              /* not executed, another operation */
+	[RA_BADSTATUS] = { "badstatus", 10, -1 },     /* not executed, an error or a bogus status */
+	[RA_EXEC_BADSTATUS] = { "exec-badstatus", 8, -1 }, /* executed, reported failed */
+	[RA_FALSE_OK] = { "false-ok", 6, -1 },        /* not executed, reported done */
+	[RA_LATE] = { "late", 6, -1 },                /* executed, answered 0.2..4.5 s later */
+	[RA_NOANSWER] = { "noanswer", 3, -1 },        /* not executed, never answered */
+	[RA_DUP] = { "dup", 5, -1 },                  /* executed, answered twice */
+	[RA_EXTRA_RSP] = { "extra-rsp", 3, -1 },      /* a garbage response before the answer */
+	[RA_RSP_PROD] = { "rsp-prod", 3, -1 },        /* rsp_prod far ahead or behind */
+	[RA_EVT_BOGUS] = { "evt-bogus", 10, -1 },     /* events: bad types, ids, cookies */
+	[RA_EVT_CONS] = { "evt-cons", 3, -1 },        /* in_cons moved back: old events again */
+	[RA_EVT_PROD] = { "evt-prod", 3, -1 },        /* in_prod jumps ahead over stale slots */
+	[RA_FLIP_NOEVT] = { "flip-noevt", 8, XENDISPL_OP_PG_FLIP },
+	[RA_FLIP_EVT_TWICE] = { "flip-evt-twice", 6, XENDISPL_OP_PG_FLIP },
+	[RA_FLIP_EVT_LATE] = { "flip-evt-late", 5, XENDISPL_OP_PG_FLIP },
+	[RA_EDID] = { "edid", 40, XENDISPL_OP_GET_EDID }, /* garbage EDID replies */
+	[RA_CLOSE] = { "close", 2, -1 },              /* answered, then Closing/Closed/InitWait */
+};
+
+static uint64_t rnd_state;
+static uint64_t hist_cookies[16];   /* fb cookies seen in FB_ATTACH: live or stale */
+static unsigned int hist_n;
+static int edid_garble = -1;        /* RA_EDID: which garbage for this GET_EDID */
+
+void fault_random_init(void)
+{
+	rnd_state = opt.fault_seed;
+}
+
+/* splitmix64: the same sequence from the same seed on every machine */
+static uint64_t rnd64(void)
+{
+	uint64_t z = (rnd_state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint32_t rnd_below(uint32_t n)
+{
+	return n ? (uint32_t)(rnd64() % n) : 0;
+}
+
+static enum rnd_act rnd_pick(unsigned int op)
+{
+	unsigned int sum = 0, r;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(ra_tab); i++)
+		if (ra_tab[i].op < 0 || ra_tab[i].op == (int)op)
+			sum += ra_tab[i].weight;
+	r = rnd_below(sum);
+	for (unsigned int i = 0; i < ARRAY_SIZE(ra_tab); i++) {
+		if (ra_tab[i].op >= 0 && ra_tab[i].op != (int)op)
+			continue;
+		if (r < ra_tab[i].weight)
+			return (enum rnd_act)i;
+		r -= ra_tab[i].weight;
+	}
+	return RA_NONE;
+}
+
+/* An error for a request that was fine, or a status no backend may send. */
+static int32_t rnd_status(void)
+{
+	static const int32_t st[] = {
+		-XEN_EIO, -XEN_ENOMEM, -XEN_EINVAL, -XEN_ENOENT, -XEN_EBUSY,
+		-XEN_EOPNOTSUPP, 1, 0x7fffffff, INT32_MIN, -4096, -1000,
+	};
+	int32_t v;
+
+	if (rnd_below(4))
+		return st[rnd_below(ARRAY_SIZE(st))];
+	v = (int32_t)rnd64();
+	return v ? v : -1;
+}
+
+/* A cookie for a bogus event: none, never seen, shown now, or seen before. */
+static uint64_t rnd_cookie(const struct connector *c)
+{
+	switch (rnd_below(5)) {
+	case 0:
+		return 0;
+	case 1:
+		return rnd64();
+	case 2:
+		if (c->shown)
+			return c->shown->cookie;
+		return rnd64();
+	default:
+		if (!hist_n)
+			return rnd64();
+		return hist_cookies[rnd_below(hist_n < ARRAY_SIZE(hist_cookies) ?
+					      hist_n : ARRAY_SIZE(hist_cookies))];
+	}
+}
+
+static void rnd_trace(const struct connector *c, const char *act, const struct xendispl_req *req,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void rnd_trace(const struct connector *c, const char *act, const struct xendispl_req *req,
+		      const char *fmt, ...)
+{
+	char buf[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	trace("%.3f %u/%u c%u FAULT random #%llu/%u %s on id=%u %s: %s", t_rel(),
+	      c->dev->fe_domid, c->dev->devid, c->idx, (unsigned long long)g_random_acts,
+	      opt.fault_count, act, req->id, op_name(req->operation), buf);
+}
+
+/* Writes one event as it comes, whatever its contents; false if no room. */
+static bool evt_raw(struct connector *c, uint16_t id, uint8_t type, uint64_t cookie)
+{
+	struct xendispl_event_page *page = c->evt_page;
+	struct xendispl_evt *evt;
+	uint32_t cons;
+
+	if (!page)
+		return false;
+	cons = *(volatile uint32_t *)&page->in_cons;
+	xen_mb();
+	if (c->evt_prod - cons >= XENDISPL_IN_RING_LEN)
+		return false;
+	evt = &XENDISPL_IN_RING_REF(page, c->evt_prod);
+	memset(evt, 0, sizeof(*evt));
+	evt->id = id;
+	evt->type = type;
+	evt->op.pg_flip.fb_cookie = cookie;
+	xen_wmb();
+	page->in_prod = ++c->evt_prod;
+	xen_wmb();
+	xops->notify((uint32_t)c->evt_port);
+	return true;
+}
+
+/* RA_EDID: garbles the EDID in @edid (up to 4 blocks); returns the size to report. */
+static uint32_t edid_mangle(struct connector *c, uint8_t *edid, int *len, uint32_t buffer_sz)
+{
+	static const uint8_t hdr[8] = { 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0 };
+	uint32_t rep = (uint32_t)*len;
+	int kind = edid_garble;
+
+	edid_garble = -1;
+	switch (kind) {
+	case 0:   /* success, no EDID */
+		rep = 0;
+		break;
+	case 1:   /* shorter than a block */
+		rep = 1 + rnd_below((uint32_t)*len - 1);
+		break;
+	case 2:   /* beyond the buffer */
+		rep = rnd_below(2) ? 0xffffffffu : buffer_sz + 1 + rnd_below(1u << 20);
+		break;
+	case 3:   /* random bytes */
+		*len = 128 * (int)(1 + rnd_below(4));
+		for (int i = 0; i < *len; i++)
+			edid[i] = (uint8_t)rnd64();
+		rep = (uint32_t)*len;
+		break;
+	case 4:   /* random blocks with a valid header and checksums */
+		*len = 128 * (int)(1 + rnd_below(4));
+		for (int i = 0; i < *len; i++)
+			edid[i] = (uint8_t)rnd64();
+		memcpy(edid, hdr, sizeof(hdr));
+		edid[126] = (uint8_t)(*len / 128 - 1);
+		for (int b = 0; b < *len / 128; b++) {
+			uint8_t sum = 0;
+
+			for (int i = 0; i < 127; i++)
+				sum += edid[b * 128 + i];
+			edid[b * 128 + 127] = (uint8_t)-sum;
+		}
+		rep = (uint32_t)*len;
+		break;
+	case 5:   /* one byte changed: bad checksum */
+		edid[rnd_below((uint32_t)*len)] ^= (uint8_t)(1 + rnd_below(255));
+		break;
+	case 6: { /* more extensions announced than sent, checksum right */
+		uint8_t sum = 0;
+
+		edid[126] = (uint8_t)(*len / 128 + rnd_below(4));
+		for (int i = 0; i < 127; i++)
+			sum += edid[i];
+		edid[127] = (uint8_t)-sum;
+		break;
+	}
+	default:  /* a size that is not whole blocks */
+		rep = (uint32_t)*len + 1 + rnd_below(127);
+		break;
+	}
+	trace("%.3f %u/%u c%u FAULT random #%llu/%u edid on GET_EDID: kind %d, %d bytes written, "
+	      "edid_sz=%u", t_rel(), c->dev->fe_domid, c->dev->devid, c->idx,
+	      (unsigned long long)g_random_acts, opt.fault_count, kind, *len, rep);
+	return rep;
+}
+
 static int do_get_edid(struct connector *c, const struct xendispl_req *req, uint32_t *edid_sz)
 {
 	struct device *d = c->dev;
 	const struct xendispl_get_edid_req *r = &req->op.get_edid;
 	int ci = (int)c->idx;
 	uint8_t edid[128 * 4];
-	uint32_t npages, *refs;
+	uint32_t npages, *refs, rep;
 	uint8_t *map;
 	int len, ret;
 
@@ -761,6 +986,9 @@ static int do_get_edid(struct connector *c, const struct xendispl_req *req, uint
 		info("cannot build an EDID for %ux%u", c->res.w, c->res.h);
 		return -XEN_EINVAL;
 	}
+	rep = (uint32_t)len;
+	if (edid_garble >= 0)
+		rep = edid_mangle(c, edid, &len, r->buffer_sz);
 	npages = DIV_ROUND_UP(r->buffer_sz, XEN_PAGE_SZ);
 	refs = calloc(npages, sizeof(*refs));
 	if (!refs)
@@ -777,7 +1005,7 @@ static int do_get_edid(struct connector *c, const struct xendispl_req *req, uint
 		} else {
 			memcpy(map, edid, (size_t)len);
 			xops->unmap(map, need);
-			*edid_sz = (uint32_t)len;
+			*edid_sz = rep;
 		}
 	}
 	free(refs);
@@ -1026,11 +1254,158 @@ static void trace_req(const struct connector *c, const struct xendispl_req *req)
 	      req->id, op_name(req->operation), buf);
 }
 
+/* --fault-random: whether to garble this request, and how (RA_NONE: not). */
+static enum rnd_act random_decide(const struct xendispl_req *req)
+{
+	enum rnd_act act;
+
+	if (req->operation == XENDISPL_OP_FB_ATTACH)
+		hist_cookies[hist_n++ % ARRAY_SIZE(hist_cookies)] = req->op.fb_attach.fb_cookie;
+	if (g_random_acts >= opt.fault_count || rnd_below(1000) >= opt.fault_permille)
+		return RA_NONE;
+	act = rnd_pick(req->operation);
+	if (act != RA_NONE && ++g_random_acts == opt.fault_count)
+		info("fault-random: %u items garbled (seed %llu), behaving from now on",
+		     opt.fault_count, (unsigned long long)opt.fault_seed);
+	return act;
+}
+
+/* The ring or event page is in a state the frontend cannot go on with. */
+static void random_close(struct connector *c)
+{
+	c->dev->close_pending = true;
+}
+
+/* Events around a request: bad types, ids and cookies; in_cons or in_prod moved. */
+static void random_events(struct connector *c, const struct xendispl_req *req, enum rnd_act act)
+{
+	struct xendispl_event_page *page = c->evt_page;
+
+	if (!page)
+		return;
+	if (act == RA_EVT_BOGUS) {
+		unsigned int n = 1 + rnd_below(4);
+
+		for (unsigned int i = 0; i < n; i++) {
+			uint8_t type = rnd_below(2) ? XENDISPL_EVT_PG_FLIP : (uint8_t)rnd64();
+			uint16_t id = rnd_below(2) ? c->evt_id : (uint16_t)rnd64();
+			uint64_t cookie = rnd_cookie(c);
+
+			if (!evt_raw(c, id, type, cookie))
+				break;
+			if (id == c->evt_id)
+				c->evt_id++;
+			rnd_trace(c, "evt-bogus", req, "event id=%u type=%#x fb=0x%llx", id, type,
+				  (unsigned long long)cookie);
+		}
+	} else if (act == RA_EVT_CONS) {
+		uint32_t cons = *(volatile uint32_t *)&page->in_cons;
+		uint32_t nc = rnd_below(4) ? cons - 1 - rnd_below(8) : (uint32_t)rnd64();
+
+		page->in_cons = nc;
+		xen_mb();
+		xops->notify((uint32_t)c->evt_port);
+		rnd_trace(c, "evt-cons", req, "in_cons %u -> %u (in_prod %u)", cons, nc, c->evt_prod);
+		if (c->evt_prod - nc > XENDISPL_IN_RING_LEN)
+			random_close(c);
+	} else if (act == RA_EVT_PROD) {
+		uint32_t k = 1 + (rnd_below(2) ? rnd_below(8) : rnd_below(1000));
+		uint32_t cons = *(volatile uint32_t *)&page->in_cons;
+
+		c->evt_prod += k;
+		xen_wmb();
+		page->in_prod = c->evt_prod;
+		xen_mb();
+		xops->notify((uint32_t)c->evt_port);
+		rnd_trace(c, "evt-prod", req, "in_prod +%u = %u (in_cons %u)", k, c->evt_prod, cons);
+		if (c->evt_prod - cons > XENDISPL_IN_RING_LEN)
+			random_close(c);
+	}
+}
+
+/* --fault-random: the request was executed (status in @p); now garble around it. */
+static void random_executed(struct connector *c, const struct xendispl_req *req,
+			    enum rnd_act act, struct pending_rsp *p)
+{
+	bool flip = p->flip_evt;
+	int64_t now;
+
+	switch (act) {
+	case RA_EXEC_BADSTATUS:
+		p->rsp.status = rnd_status();
+		if (!p->rsp.status)
+			p->rsp.status = -XEN_EIO;
+		p->flip_evt = false;
+		rnd_trace(c, "exec-badstatus", req, "executed, answered status %d", p->rsp.status);
+		break;
+	case RA_LATE:
+		p->due_ns = now_ns() + 200000000ll + (int64_t)rnd_below(4300) * 1000000;
+		rnd_trace(c, "late", req, "answered in %lld ms",
+			  (long long)((p->due_ns - now_ns()) / 1000000));
+		break;
+	case RA_DUP:
+		respond(c, p);
+		rnd_trace(c, "dup", req, "answered twice; closing");
+		random_close(c);
+		break;
+	case RA_EXTRA_RSP: {
+		struct pending_rsp g = *p;
+
+		g.rsp.id = (uint16_t)rnd64();
+		g.rsp.operation = (uint8_t)rnd64();
+		g.rsp.status = rnd_status();
+		g.flip_evt = false;
+		respond(c, &g);
+		rnd_trace(c, "extra-rsp", req, "a response id=%u op=%#x status=%d first; closing",
+			  g.rsp.id, g.rsp.operation, g.rsp.status);
+		random_close(c);
+		break;
+	}
+	case RA_FLIP_NOEVT:
+	case RA_FLIP_EVT_TWICE:
+	case RA_FLIP_EVT_LATE:
+		p->flip_evt = false;
+		break;
+	case RA_EDID:
+	case RA_EVT_BOGUS:
+	case RA_EVT_CONS:
+	case RA_EVT_PROD:
+	case RA_CLOSE:
+	default:
+		break;
+	}
+	respond(c, p);
+	now = now_ns();
+	if (flip && act == RA_FLIP_NOEVT) {
+		rnd_trace(c, "flip-noevt", req, "no EVT_PG_FLIP");
+	} else if (flip && act == RA_FLIP_EVT_TWICE) {
+		evt_enqueue(c, now, p->fb_cookie);
+		evt_enqueue(c, now, p->fb_cookie);
+		evt_flush(c, now, NULL);
+		rnd_trace(c, "flip-evt-twice", req, "EVT_PG_FLIP twice");
+	} else if (flip && act == RA_FLIP_EVT_LATE) {
+		int64_t ms = 100 + rnd_below(3000);
+
+		evt_enqueue(c, now + ms * 1000000, p->fb_cookie);
+		rnd_trace(c, "flip-evt-late", req, "EVT_PG_FLIP %lld ms late", (long long)ms);
+	} else if (act == RA_EVT_BOGUS || act == RA_EVT_CONS || act == RA_EVT_PROD) {
+		random_events(c, req, act);
+	} else if (act == RA_CLOSE) {
+		rnd_trace(c, "close", req, "answered, then Closing, Closed, InitWait");
+		random_close(c);
+	} else if (act == RA_EDID && req->operation != XENDISPL_OP_GET_EDID) {
+		/* cannot happen: RA_EDID is drawn for GET_EDID only */
+	} else if (act == RA_FLIP_NOEVT || act == RA_FLIP_EVT_TWICE || act == RA_FLIP_EVT_LATE) {
+		rnd_trace(c, ra_tab[act].name, req, "the flip failed: no event anyway");
+	}
+}
+
 static void handle_request(struct connector *c, const struct xendispl_req *req)
 {
 	struct device *d = c->dev;
 	struct pending_rsp p;
 	uint32_t edid_sz = 0;
+	enum rnd_act act = RA_NONE;
 	bool faulted;
 	int status;
 
@@ -1044,6 +1419,67 @@ static void handle_request(struct connector *c, const struct xendispl_req *req)
 	p.rsp.id = req->id;
 	p.rsp.operation = req->operation;
 	p.due_ns = 0;
+
+	if (faulted && opt.fault == FAULT_RANDOM) {
+		act = random_decide(req);
+		switch (act) {
+		case RA_BADID:
+			p.rsp.id = rnd_below(2) ? (uint16_t)(req->id - 1 - rnd_below(4)) :
+				   (uint16_t)rnd64();
+			if (p.rsp.id == req->id)
+				p.rsp.id++;
+			rnd_trace(c, "badid", req, "answered id=%u, not executed", p.rsp.id);
+			respond(c, &p);
+			return;
+		case RA_BADOP:
+			p.rsp.operation = (uint8_t)(req->operation ^ (1 + rnd_below(255)));
+			rnd_trace(c, "badop", req, "answered operation %#x, not executed",
+				  p.rsp.operation);
+			respond(c, &p);
+			return;
+		case RA_BADSTATUS:
+			p.rsp.status = rnd_status();
+			rnd_trace(c, "badstatus", req, "status %d, not executed", p.rsp.status);
+			respond(c, &p);
+			return;
+		case RA_FALSE_OK:
+			/* GET_EDID: a size over whatever the buffer holds */
+			if (req->operation == XENDISPL_OP_GET_EDID)
+				p.rsp.op.get_edid.edid_sz = rnd_below(600);
+			rnd_trace(c, "false-ok", req, "status 0, not executed");
+			respond(c, &p);
+			return;
+		case RA_NOANSWER:
+			rnd_trace(c, "noanswer", req, "not executed, never answered");
+			return;
+		case RA_RSP_PROD: {
+			RING_IDX old = c->ring.rsp_prod_pvt, nw;
+
+			switch (rnd_below(3)) {
+			case 0:
+				nw = old + 1000;
+				break;
+			case 1:
+				nw = old - 1 - rnd_below(8);
+				break;
+			default:
+				nw = (RING_IDX)rnd64();
+			}
+			c->sring->rsp_prod = nw;
+			xen_mb();
+			xops->notify((uint32_t)c->req_port);
+			c->ring_dead = true;
+			random_close(c);
+			rnd_trace(c, "rsp-prod", req, "rsp_prod %u -> %u, not executed; closing", old, nw);
+			return;
+		}
+		case RA_EDID:
+			edid_garble = (int)rnd_below(8);
+			break;
+		default:
+			break;
+		}
+	}
 
 	if (faulted) {
 		switch (opt.fault) {
@@ -1109,10 +1545,15 @@ static void handle_request(struct connector *c, const struct xendispl_req *req)
 		violation(d, (int)c->idx, "id=%u unknown operation 0x%02x", req->id, req->operation);
 		status = -XEN_EINVAL;
 	}
+	edid_garble = -1;
 	p.rsp.status = status;
 	p.rsp.op.get_edid.edid_sz = edid_sz;
 	if (faulted && opt.fault == FAULT_DELAY)
 		p.due_ns = now_ns() + (int64_t)opt.fault_arg * 1000000;
+	if (act != RA_NONE) {
+		random_executed(c, req, act, &p);
+		return;
+	}
 	respond(c, &p);
 	if (faulted && opt.fault == FAULT_CLOSE)
 		d->close_pending = true;

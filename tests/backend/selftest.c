@@ -901,6 +901,40 @@ static void test_protocol(const char *dir)
 		opt.fault = FAULT_NONE;
 	}
 
+	/* --- --fault-random: COUNT garbled items, then correct answers --- */
+	{
+		unsigned int answered = 0, resets = 0;
+
+		opt.fault = FAULT_RANDOM;
+		opt.fault_seed = 42;
+		opt.fault_permille = 1000;
+		opt.fault_count = 40;
+		fault_random_init();
+		for (int i = 0; i < 300; i++) {
+			if (i == 0 || dev.close_pending || c1->ring_dead || i == 200) {
+				/* what the close + InitWait does: fresh rings */
+				xops->unmap(c1->sring, 1);
+				xops->unmap(c1->evt_page, 1);
+				conn_detach(c1);
+				fe_setup(&fe[1], c1);
+				dev.close_pending = false;
+				resets++;
+			}
+			r = req_flip(0x2000);
+			if (i < 200) {
+				fe_call(&fe[1], &r, &rsp);
+				fe_events(&fe[1], &cookie, &ids_ok);
+				continue;
+			}
+			answered += call_status(&fe[1], &r) == 0;
+		}
+		CHECK(g_random_acts == 40, "fault-random: %llu items garbled, count 40",
+		      (unsigned long long)g_random_acts);
+		CHECK(answered == 100, "fault-random: then %u of 100 flips answered right", answered);
+		CHECK(resets > 1, "fault-random: rings broken and renewed (%u)", resets);
+		opt.fault = FAULT_NONE;
+	}
+
 	/* --- teardown releases every mapping --- */
 	dev_free_buffers(&dev);
 	for (unsigned int i = 0; i < 2; i++) {

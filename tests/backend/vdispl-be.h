@@ -125,7 +125,7 @@ int xen_real_open(void);   /* gnttab + gntshr; event channels in main.c */
 
 enum fault_kind {
 	FAULT_NONE, FAULT_DELAY, FAULT_NOANSWER, FAULT_ERROR, FAULT_BADID,
-	FAULT_BADOP, FAULT_GARBAGE, FAULT_DROPEVENTS, FAULT_CLOSE,
+	FAULT_BADOP, FAULT_GARBAGE, FAULT_DROPEVENTS, FAULT_CLOSE, FAULT_RANDOM,
 };
 
 struct options {
@@ -137,6 +137,10 @@ struct options {
 	enum fault_kind fault;
 	long fault_arg;              /* ms, errno, or N */
 	const char *fault_str;
+	/* --fault-random SEED[,PERMILLE[,COUNT]] */
+	uint64_t fault_seed;
+	unsigned int fault_permille;  /* eligible requests garbled, per 1000 */
+	unsigned int fault_count;     /* garbled items in all, then behave */
 	uint64_t fault_after;
 	int fault_op;                /* -1: all ops */
 	int fault_conn;              /* -1: all connectors */
@@ -265,11 +269,15 @@ void note(struct device *d, int conn, const char *fmt, ...)
 void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void status_dirty(void);
 extern uint64_t g_requests, g_violations, g_notes, g_dumps;
+/* --fault-random: garbled items so far (violations after the first one are
+ * reported as AFTER-FAULT notes: they may be our own doing) */
+extern uint64_t g_random_acts;
 
 /* proto.c: request handling */
 const char *op_name(unsigned int op);
 int op_by_name(const char *name);
 void conn_process_ring(struct connector *c);
+void fault_random_init(void);
 void conn_run_timers(struct connector *c, int64_t now, int64_t *next_due);
 void dev_free_buffers(struct device *d);   /* snapshots shown frames first */
 void dev_dump(struct device *d, const char *why);

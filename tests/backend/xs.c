@@ -748,7 +748,8 @@ void xs_port_event(int port)
 	}
 }
 
-/* close:N fault: Closing, unmap everything, Closed; --restart: InitWait later */
+/* close:N fault (or --fault-random): Closing, unmap everything, Closed;
+ * --restart (always with --fault-random): InitWait later */
 void dev_request_close(struct device *d)
 {
 	if (d->mode != DM_CONNECTED)
@@ -762,8 +763,9 @@ void dev_request_close(struct device *d)
 	dev_disconnect(d, "close fault");
 	be_set_state(d, XB_CLOSED, "close fault");
 	d->mode = DM_CLOSED;
-	d->restart_allowed = opt.restart;
-	d->timer_ns = opt.restart ? now_ns() + RESTART_DELAY_NS : 0;
+	/* --fault-random closes after breaking a ring: the run goes on */
+	d->restart_allowed = opt.restart || opt.fault == FAULT_RANDOM;
+	d->timer_ns = d->restart_allowed ? now_ns() + RESTART_DELAY_NS : 0;
 }
 
 void dump_all(const char *why)

@@ -4,7 +4,7 @@
 #
 #   FUZZ_SECONDS  how long to fuzz (default 1200)
 #   FUZZ_SEED     seed of the first iteration (default 1000; make check's
-#                 short pass runs seeds 1..150); iteration i uses seed+i
+#                 short pass runs seeds 1..100); iteration i uses seed+i
 #   KASAN=1       in a KASAN kernel (tests/kunit/kasan, built in
 #                 build/kunit-kasan, so the normal build cache stays valid)
 #

@@ -117,6 +117,12 @@ struct fz {
 	int old_irqs[2 * FZ_MAX_CONNS];
 	/* Garbage for GET_EDID. */
 	u8 edid[XENDISPL_EDID_MAX_SIZE];
+	/*
+	 * A calm iteration: the backend mostly answers and the driver works
+	 * more, so that flips, modesets and EDIDs get far; hostile acts
+	 * still come, fewer.
+	 */
+	bool calm;
 };
 
 static void fz_note(const char *what, int ret)
@@ -256,6 +262,101 @@ static void fz_learn_cookies(struct fz *fz)
 	spin_unlock_irqrestore(&be->lock, flags);
 }
 
+/*
+ * A structurally valid EDID: the header, version 1, the checksum of every
+ * block right, so that drm_edid_is_valid() lets it through and DRM parses
+ * what is in it: detailed timings mostly plausible (some absurd), display
+ * descriptors of any tag, CTA-861 extensions with random data blocks.
+ * Returns its size.
+ */
+static unsigned int fz_make_edid(struct fz *fz)
+{
+	static const u8 hdr[] = { 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0 };
+	unsigned int blocks = fz_chance(fz, 50) ? 1 : 1 + fz_rand(fz, 4);
+	unsigned int b, i, d;
+	u8 *e = fz->edid;
+
+	for (i = 0; i < blocks * EDID_LENGTH; i++)
+		e[i] = fz_rand(fz, 256);
+	memcpy(e, hdr, sizeof(hdr));
+	e[18] = 1;
+	e[19] = fz_rand(fz, 5);
+	for (d = 0; d < 4; d++) {
+		u8 *t = e + 54 + 18 * d;
+		u32 clk, ha, hb, va, vb, hso, hsw, vso, vsw;
+
+		if (fz_chance(fz, 20))
+			continue;	/* random bytes */
+		if (fz_chance(fz, 25)) {
+			/* A display descriptor: name, range limits, ... */
+			t[0] = 0;
+			t[1] = 0;
+			t[2] = 0;
+			t[3] = 0xf7 + fz_rand(fz, 9);
+			t[4] = 0;
+			continue;
+		}
+		clk = fz_chance(fz, 80) ? 2500 + fz_rand(fz, 30000) :
+			1 + fz_rand(fz, 0xffff);
+		ha = fz_chance(fz, 80) ? 64 + fz_rand(fz, 1920) : fz_rand(fz, 4096);
+		hb = fz_chance(fz, 80) ? 16 + fz_rand(fz, 400) : fz_rand(fz, 4096);
+		va = fz_chance(fz, 80) ? 48 + fz_rand(fz, 1200) : fz_rand(fz, 4096);
+		vb = fz_chance(fz, 80) ? 3 + fz_rand(fz, 60) : fz_rand(fz, 4096);
+		hso = fz_rand(fz, min(hb, 1023u) + 1);
+		hsw = fz_rand(fz, min(hb - hso, 1023u) + 1);
+		vso = fz_rand(fz, min(vb, 63u) + 1);
+		vsw = fz_rand(fz, min(vb - vso, 63u) + 1);
+		t[0] = clk & 0xff;
+		t[1] = clk >> 8;
+		t[2] = ha & 0xff;
+		t[3] = hb & 0xff;
+		t[4] = ((ha >> 8) << 4) | (hb >> 8);
+		t[5] = va & 0xff;
+		t[6] = vb & 0xff;
+		t[7] = ((va >> 8) << 4) | (vb >> 8);
+		t[8] = hso & 0xff;
+		t[9] = hsw & 0xff;
+		t[10] = ((vso & 0xf) << 4) | (vsw & 0xf);
+		t[11] = ((hso >> 8) << 6) | ((hsw >> 8) << 4) |
+			((vso >> 4) << 2) | (vsw >> 4);
+		if (fz_chance(fz, 80)) {
+			t[15] = 0;	/* no borders */
+			t[16] = 0;
+			t[17] = 0x18 | (fz_rand(fz, 4) << 1);
+		}
+	}
+	e[126] = blocks - 1;
+	for (b = 1; b < blocks; b++) {
+		u8 *x = e + b * EDID_LENGTH;
+
+		/* CTA-861: tag, revision, DTD offset, then data blocks. */
+		if (fz_chance(fz, 80))
+			x[0] = 0x02;
+		x[1] = 1 + fz_rand(fz, 3);
+		x[2] = fz_chance(fz, 80) ? 4 + fz_rand(fz, EDID_LENGTH - 5) :
+			fz_rand(fz, 256);
+	}
+	for (b = 0; b < blocks; b++) {
+		u8 sum = 0;
+
+		for (i = 0; i < EDID_LENGTH - 1; i++)
+			sum += e[b * EDID_LENGTH + i];
+		e[b * EDID_LENGTH + EDID_LENGTH - 1] = -sum;
+	}
+	return blocks * EDID_LENGTH;
+}
+
+/* The next GET_EDID gets a valid EDID, with its size (mostly). */
+static void fz_valid_edid(struct fz *fz)
+{
+	struct fake_be *be = &fz->kd.be;
+	unsigned int len = fz_make_edid(fz);
+
+	be->edid = fz->edid;
+	be->edid_len = len;
+	be->edid_sz = fz_chance(fz, 85) ? len : EDID_LENGTH * (1 + fz_rand(fz, 4));
+}
+
 /* Change how the scripted backend answers from now on. */
 static void fz_mutate_backend(struct fz *fz)
 {
@@ -280,7 +381,12 @@ static void fz_mutate_backend(struct fz *fz)
 		be->auto_flip_evt = fz_chance(fz, 80);
 		break;
 	case 5:
-		/* GET_EDID: sizes 0, odd, huge; bytes valid-looking or not. */
+		/* GET_EDID: half the time a valid EDID of random contents, */
+		if (fz_chance(fz, 50)) {
+			fz_valid_edid(fz);
+			break;
+		}
+		/* else sizes 0, odd, huge; bytes valid-looking or not. */
 		for (i = 0; i < sizeof(fz->edid); i++)
 			fz->edid[i] = fz_rand(fz, 256);
 		if (fz_chance(fz, 50)) {
@@ -348,8 +454,14 @@ static void fz_hostile(struct fz *fz, unsigned int conn)
 	unsigned long flags;
 	u32 v;
 
+	static const u8 calm_acts[] = { 2, 3, 5, 6, 7, 8, 9 };
+	u32 act = fz_rand(fz, 12);
+
+	/* Calm: nothing that breaks the ring (events, IRQs, answers, manners). */
+	if (fz->calm)
+		act = calm_acts[act % ARRAY_SIZE(calm_acts)];
 	fz_total_actions++;
-	switch (fz_rand(fz, 12)) {
+	switch (act) {
 	case 0:
 		/* A response of our making: any id, operation, status. */
 		last = fz_chance(fz, 50) ? fake_be_last(be, fz_pick_op(fz)) : NULL;
@@ -471,7 +583,14 @@ static void fz_notify(int irq, void *data)
 	if (conn == be->num_conns)
 		return;
 	r = fz_rand(fz, 100);
-	if (r < 60) {
+	if (fz->calm && r >= 97) {
+		/* Calm: a late answer, within the timeout. */
+		spin_lock_irqsave(&fz->lock, flags);
+		if (fz->rings_live)
+			schedule_delayed_work(&fz->late_work,
+					      msecs_to_jiffies(FZ_REQ_TIMEOUT_MS / 3));
+		spin_unlock_irqrestore(&fz->lock, flags);
+	} else if (r < 60 || fz->calm) {
 		fake_be_process(be, conn);
 	} else if (r < 68) {
 		/* Never (or later, from the test's own steps). */
@@ -701,6 +820,9 @@ static void fz_backend_state(struct fz *fz)
 	be = fz_states[i];
 	if (be == XenbusStateInitWait && fz_chance(fz, 30))
 		fz_garble_config(fz);
+	/* The DRM device reads the EDID as it comes up. */
+	if (be == XenbusStateConnected && fz_live(fz) && fz_chance(fz, 40))
+		fz_valid_edid(fz);
 	/* These tear our rings down: no more hostile writes into them. */
 	if ((be == XenbusStateClosing || be == XenbusStateUnknown ||
 	     be == XenbusStateClosed || be == XenbusStateInitialising) &&
@@ -745,6 +867,99 @@ static int fz_pick_fb(struct fz *fz)
 	return fz->fb[i] ? i : -1;
 }
 
+/* A new framebuffer in a free slot, the pipe's size mostly. */
+static int fz_new_fb(struct fz *fz, struct xen_drm_front_drm_pipeline *pipeline,
+		     bool odd_size)
+{
+	struct kt_dev *kd = &fz->kd;
+	struct kt_fb *kfb;
+	ktime_t start = ktime_get();
+	u32 w = pipeline->width, h = pipeline->height;
+	int ret, i;
+
+	for (i = 0; i < FZ_MAX_FBS; i++)
+		if (!fz->fb[i])
+			break;
+	if (i == FZ_MAX_FBS)
+		return -ENOSPC;
+	kfb = &fz->fbs[i];
+	if (odd_size) {
+		w = 1 + fz_rand(fz, 2048);
+		h = 1 + fz_rand(fz, 2048);
+	}
+	ret = kt_fb_create(kd, kfb, w, h, DRM_FORMAT_XRGB8888, 32);
+	fz_done(fz, "fb create", ret, start, FZ_CALL_LIMIT_MS);
+	if (ret) {
+		kt_fb_destroy(kd, kfb);
+		return ret;
+	}
+	/* From here only the file holds it. */
+	fz->fb[i] = kfb->fb;
+	drm_framebuffer_put(kfb->fb);
+	kfb->fb = NULL;
+	return 0;
+}
+
+/*
+ * What a client does: two framebuffers, a modeset, flips between them
+ * (each waited for a little), sometimes a modeset off and on in between.
+ */
+static void fz_flip_burst(struct fz *fz, unsigned int pipe,
+			  struct xen_drm_front_drm_pipeline *pipeline)
+{
+	struct kt_dev *kd = &fz->kd;
+	unsigned int n = 2 + fz_rand(fz, 6), k;
+	int a = -1, b = -1, i, ret;
+	ktime_t start;
+
+	for (i = 0; i < FZ_MAX_FBS && (a < 0 || b < 0); i++) {
+		if (!fz->fb[i])
+			continue;
+		if (a < 0)
+			a = i;
+		else
+			b = i;
+	}
+	while (a < 0 || b < 0) {
+		if (fz_new_fb(fz, pipeline, false))
+			return;
+		for (i = 0; i < FZ_MAX_FBS; i++)
+			if (fz->fb[i] && i != a && i != b)
+				break;
+		if (i == FZ_MAX_FBS)
+			return;
+		if (a < 0)
+			a = i;
+		else
+			b = i;
+	}
+	start = ktime_get();
+	ret = kt_commit_enable(kd, pipe, fz->fb[a]);
+	fz_done(fz, "modeset", ret, start, FZ_CALL_LIMIT_MS);
+	if (ret)
+		return;
+	for (k = 0; k < n; k++) {
+		if (!kd->drm || !kd->client_open)
+			return;
+		if (fz_chance(fz, 10)) {
+			start = ktime_get();
+			ret = kt_commit_enable(kd, pipe, fz_chance(fz, 50) ?
+					       NULL : fz->fb[k & 1 ? a : b]);
+			fz_done(fz, "modeset", ret, start, FZ_CALL_LIMIT_MS);
+			continue;
+		}
+		start = ktime_get();
+		ret = kt_commit_flip(kd, pipe, fz->fb[k & 1 ? a : b]);
+		fz_done(fz, "flip", ret, start, FZ_CALL_LIMIT_MS);
+		if (ret)
+			return;
+		start = ktime_get();
+		fz_done(fz, kt_wait_flip_done(kd, pipe, 2 * FZ_FRAME_DONE_MS) ?
+			"flip done" : "flip not done in time", 0, start,
+			FZ_CALL_LIMIT_MS);
+	}
+}
+
 static void fz_driver_work(struct fz *fz)
 {
 	struct kt_dev *kd = &fz->kd;
@@ -758,7 +973,7 @@ static void fz_driver_work(struct fz *fz)
 	pipe = fz_rand(fz, n);
 	pipeline = kt_pipeline(kd, pipe);
 	start = ktime_get();
-	switch (fz_rand(fz, 8)) {
+	switch (fz_rand(fz, 9)) {
 	case 0:
 	case 1:
 		i = fz_rand(fz, FZ_MAX_FBS);
@@ -799,6 +1014,9 @@ static void fz_driver_work(struct fz *fz)
 	case 4:
 	case 5:
 		i = fz_pick_fb(fz);
+		/* No framebuffer to flip to: make one, as a client would. */
+		if (i < 0 && fz_new_fb(fz, pipeline, false) == 0)
+			i = fz_pick_fb(fz);
 		if (i < 0)
 			break;
 		/* Mostly onto a lit display: else it is no flip. */
@@ -814,6 +1032,9 @@ static void fz_driver_work(struct fz *fz)
 		fz_done(fz, "flip", ret, start, FZ_CALL_LIMIT_MS);
 		break;
 	case 6:
+		fz_flip_burst(fz, pipe, pipeline);
+		break;
+	case 7:
 		mutex_lock(&kd->drm->mode_config.mutex);
 		ret = pipeline->conn.funcs->fill_modes(&pipeline->conn, 8192,
 						       8192);
@@ -886,6 +1107,11 @@ static void fz_step(struct fz *fz)
 	u32 r = fz_rand(fz, 100);
 
 	fz_total_steps++;
+	/* Calm: state changes and hostile acts in 5 and 10 steps of 100. */
+	if (fz->calm && r >= 5 && r < 20)
+		r = 30;
+	else if (fz->calm && r >= 65 && r < 92)
+		r = fz_chance(fz, 60) ? 30 : r;
 	if (r < 20) {
 		fz_backend_state(fz);
 	} else if (r < 22) {
@@ -1057,6 +1283,27 @@ static void fz_fresh_device(struct fz *fz)
 	}
 }
 
+/*
+ * A calm iteration starts with the device up: InitWait, Connected (an EDID
+ * of random contents, valid, half the time), the DRM device opened.
+ */
+static void fz_come_up(struct fz *fz)
+{
+	struct kt_dev *kd = &fz->kd;
+	unsigned int fatals = kd->fdev->fatal_count;
+	ktime_t start = ktime_get();
+
+	kt_backend_state(kd, XenbusStateInitWait);
+	fz_follow(fz, true);
+	if (fz_live(fz) && fz_chance(fz, 50))
+		fz_valid_edid(fz);
+	kt_backend_state(kd, XenbusStateConnected);
+	fz_done(fz, "calm start: backend Connected",
+		kd->fdev->fatal_count != fatals ? kd->fdev->fatal_err : 0,
+		start, FZ_CALL_LIMIT_MS);
+	fz_follow(fz, true);
+}
+
 /* One iteration: a device, a hostile backend for a while, the oracles. */
 static void fz_iteration(struct fz *fz, u32 seed)
 {
@@ -1076,6 +1323,7 @@ static void fz_iteration(struct fz *fz, u32 seed)
 	fake_xen_reset();
 
 	fz->num_conns = 1 + fz_rand(fz, FZ_MAX_CONNS);
+	fz->calm = fz_chance(fz, 35);
 	ret = kt_dev_probe(test, kd, fz->num_conns, "640x480", false);
 	if (ret) {
 		KUNIT_FAIL(test, "seed %u: probe: %d", seed, ret);
@@ -1083,6 +1331,8 @@ static void fz_iteration(struct fz *fz, u32 seed)
 		return;
 	}
 	fz_garble_config(fz);
+	if (fz->calm)
+		fz_come_up(fz);
 	steps = 8 + fz_rand(fz, 48);
 	for (i = 0; i < steps; i++)
 		fz_step(fz);

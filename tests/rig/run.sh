@@ -157,6 +157,12 @@ make_payload() { # STAGE SCENARIO...
 	cp "$RIG_DIR"/scenarios/*.sh "$st/rig/scenarios/"
 	cp "$RIG_DIR"/scenarios/*.sh "$x/rig/scenarios/"
 	printf 'SCENARIOS="%s"\nMODULE=%s\nRIG_BACKEND=%s\nDOMU_KERNEL=%s\nGUEST_TYPE=%s\nRIG_ARCH=%s\n' "$*" "$MODULE" "$BACKEND" "$DOMU_KERNEL" "$GUEST_TYPE" "$ARCH" > "$st/rig/run.env"
+	# the seed of the fault-random scenario, if the caller chose one
+	case ${RIG_FAULT_SEED:-} in
+	'' | random) ;;
+	*[!0-9]*) echo "run.sh: RIG_FAULT_SEED must be a number or 'random'" >&2; exit 2 ;;
+	esac
+	[ -z "${RIG_FAULT_SEED:-}" ] || printf 'RIG_FAULT_SEED=%s\n' "$RIG_FAULT_SEED" >> "$st/rig/run.env"
 	ln "$B/$DOMU_KERNEL" "$st/$DOMU_KERNEL" 2>/dev/null || cp "$B/$DOMU_KERNEL" "$st/$DOMU_KERNEL"
 	# the guest's per-run cpio: appended to the base domU initramfs
 	cp "$RIG_DIR/lib/guest-lib.sh" "$x/rig/"
