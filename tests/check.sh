@@ -43,11 +43,16 @@ PVH_DEBIAN=${CHECK_PVH_DEBIAN-"pattern formats be-alloc backend-restart console 
 # displ_be: all but connect flips100 weston, which it passes like ours.
 # CHECK_REFERENCE=full runs every scenario (as before issue #15);
 # CHECK_REF_PV / CHECK_REF_DISPL_BE replace a list ("all" = the full one).
-# Time (clean-clone CI, 2026-12-03, 25+10 scenarios then: 617 s + 257 s of
-# QEMU; weston-restart, plane-formats, fb-pitch since): the full lists take
-# ~750 s + ~390 s, these subsets ~360 s + ~310 s, ~470 s less, more than
-# the Arm subset adds (~350 s: arm64 packages, cross builds, dkms-arm64,
-# its QEMU boot; see ARM64_SUBSET).
+# Time, from the clean-clone CI of 2026-12-03 (25 + 10 scenarios then: 617 s
+# + 257 s of QEMU, one boot each, ~1.8 s per scenario beyond its own time)
+# and the new scenarios' own times with Debian's module (plane-formats 21 s,
+# fb-pitch 25 s, weston-restart 79 s; with displ_be 18, 34, 77 s): the full
+# lists take ~750 s + ~390 s of QEMU, these subsets ~365 s + ~310 s, ~460 s
+# less. The Arm subset adds ~275 s, measured from an empty build directory
+# (2026-12-03): download and unpack of the arm64 packages (80 MiB) and the
+# cross builds 42 s, images 3 s, QEMU 201 s for ARM64_SUBSET's 7 scenarios
+# in one boot, dkms-arm64 8 s, plus ~20 s for the host packages and the
+# arm64 package lists on a fresh machine. Net: ~185 s less than before.
 REF_PV=${CHECK_REF_PV-"pattern be-alloc unload bad-input grant-exhaustion backend-restart save-restore edid-modes console eight-connectors baseline vblank plane-formats fb-pitch"}
 REF_DISPL_BE=${CHECK_REF_DISPL_BE-"pattern edid-v2 unload backend-restart save-restore weston-restart xorg baseline plane-formats fb-pitch"}
 if [ "${CHECK_REFERENCE:-}" = full ]; then
