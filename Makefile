@@ -80,7 +80,9 @@ rig: modules
 run: modules
 	tests/rig/demo.sh
 
-# Everything: lint, KUnit, rig scenarios (ours and Debian's reference).
+# Everything: lint, DKMS, KUnit, rig scenarios (ours, and Debian's reference
+# where it differs), PVH subsets, the Arm subset and the cross DKMS build for
+# arm64 (tests/check.sh; CHECK_ARM64=0 leaves Arm out).
 check:
 	tests/check.sh
 

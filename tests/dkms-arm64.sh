@@ -37,7 +37,9 @@ if ! CROSS_COMPILE=aarch64-linux-gnu- dkms build -m drm_xen_front -v "$ver" -k "
 fi
 ko=$(find "$tmp/dkms/drm_xen_front/$ver/$KVER" -name 'drm_xen_front.ko*' | head -n1)
 [ -n "$ko" ] || fail "dkms build made no drm_xen_front.ko"
-file -b "$ko" | grep -q 'ARM aarch64' || fail "the module is not AArch64: $(file -b "$ko")"
+# readelf (binutils, in setup.sh's rig-arm64 group): file(1) is not on every fresh machine
+mach=$(readelf -h "$ko" 2>/dev/null | sed -n 's/^ *Machine: *//p')
+[ "$mach" = AArch64 ] || fail "the module is not AArch64: ${mach:-not an ELF}"
 [ "$(modinfo -F vermagic "$ko")" = "$want" ] || fail "vermagic '$(modinfo -F vermagic "$ko")', the kernel's is '$want'"
 [ "$(modinfo -F version "$ko")" = "$ver" ] || fail "version '$(modinfo -F version "$ko")', dkms.conf's $ver"
 echo "dkms-arm64: drm_xen_front $ver built by dkms for $KVER ($want)"

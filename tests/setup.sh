@@ -13,7 +13,7 @@ lint=(sparse linux-source-6.1)
 kunit=(linux-source-6.1 flex bison bc libelf-dev libssl-dev python3 qemu-system-x86 xz-utils rsync)
 rig=(qemu-system-x86 xen-hypervisor-4.17-amd64 xen-utils-4.17 libxen-dev linux-image-amd64
      busybox-static cpio libdrm-tests libdrm-dev libpng-dev zlib1g-dev pkg-config gzip xz-utils
-     util-linux kmod mmdebstrap squashfs-tools python3)
+     util-linux kmod mmdebstrap squashfs-tools python3 file)
 rig_arm64=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-source-6.1
 	   linux-headers-amd64 make kmod xz-utils cpio gzip util-linux binutils)
 dkms=(dkms)
