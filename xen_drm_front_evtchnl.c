@@ -95,15 +95,15 @@ static void evtchnl_finish_async(struct xen_drm_front_evtchnl *evtchnl,
 static void evtchnl_mark_broken(struct xen_drm_front_evtchnl *evtchnl)
 {
 	evtchnl->state = EVTCHNL_STATE_BROKEN;
-	if (evtchnl->type == EVTCHNL_TYPE_REQ && evtchnl->u.req.pending &&
-	    evtchnl->u.req.async) {
+	if (evtchnl->type != EVTCHNL_TYPE_REQ || !evtchnl->u.req.pending)
+		return;
+	if (evtchnl->u.req.async) {
 		evtchnl_finish_async(evtchnl, -EIO);
-	} else if (evtchnl->type == EVTCHNL_TYPE_REQ &&
-		   evtchnl->u.req.pending) {
-		evtchnl->u.req.pending = false;
-		evtchnl->u.req.resp.status = -EIO;
-		complete(&evtchnl->u.req.done);
+		return;
 	}
+	evtchnl->u.req.pending = false;
+	evtchnl->u.req.resp.status = -EIO;
+	complete(&evtchnl->u.req.done);
 }
 
 /* Called with io_lock held for every response the backend produced. */
@@ -507,10 +507,11 @@ void xen_drm_front_evtchnl_free_all(struct xen_drm_front_info *front_info)
 
 /*
  * Called with the request mutex and io_lock held: put @req on the ring as
- * the request in flight. Return: 0, or why it cannot be sent.
+ * the request in flight, @async if nobody will wait for its response.
+ * Return: 0, or why it cannot be sent.
  */
 static int evtchnl_post(struct xen_drm_front_evtchnl *evtchnl,
-			struct xendispl_req *req)
+			struct xendispl_req *req, bool async)
 {
 	struct xen_displif_front_ring *ring = &evtchnl->u.req.ring;
 
@@ -531,7 +532,7 @@ static int evtchnl_post(struct xen_drm_front_evtchnl *evtchnl,
 	memcpy(RING_GET_REQUEST(ring, ring->req_prod_pvt), req, sizeof(*req));
 	ring->req_prod_pvt++;
 	evtchnl->u.req.pending = true;
-	evtchnl->u.req.async = false;
+	evtchnl->u.req.async = async;
 	evtchnl->u.req.pending_id = req->id;
 	evtchnl->u.req.pending_op = req->operation;
 	reinit_completion(&evtchnl->u.req.done);
@@ -588,26 +589,48 @@ static void evtchnl_wait_async(struct xen_drm_front_evtchnl *evtchnl)
 	spin_unlock_irqrestore(&front_info->io_lock, flags);
 }
 
+/*
+ * Called with the request mutex held: send @req once the ring is free (see
+ * evtchnl_wait_async()). A request that cannot be sent is counted here.
+ * Return: 0 and when it was sent in @sent_at, or why it was not sent.
+ */
+static int evtchnl_start(struct xen_drm_front_evtchnl *evtchnl,
+			 struct xendispl_req *req, bool async,
+			 ktime_t *sent_at)
+{
+	struct xen_drm_front_info *front_info = evtchnl->front_info;
+	unsigned long flags;
+	int ret;
+
+	evtchnl_wait_async(evtchnl);
+	spin_lock_irqsave(&front_info->io_lock, flags);
+	ret = evtchnl_post(evtchnl, req, async);
+	if (ret)
+		xen_drm_front_stats_account(front_info, req->operation, ret, 0);
+	else
+		*sent_at = evtchnl->u.req.sent_at;
+	spin_unlock_irqrestore(&front_info->io_lock, flags);
+	/* Always notify: not every backend keeps req_event up to date. */
+	if (!ret)
+		notify_remote_via_irq(evtchnl->irq);
+	return ret;
+}
+
 static int evtchnl_call(struct xen_drm_front_evtchnl *evtchnl,
 			struct xendispl_req *req, struct xendispl_resp *resp)
 {
 	struct xen_drm_front_info *front_info = evtchnl->front_info;
-	ktime_t sent_at = 0;
 	bool refused = false;
 	unsigned long flags;
+	ktime_t sent_at;
 	int ret;
 
 	mutex_lock(&evtchnl->u.req.lock);
-	evtchnl_wait_async(evtchnl);
-	spin_lock_irqsave(&front_info->io_lock, flags);
-	ret = evtchnl_post(evtchnl, req);
-	if (ret)
-		goto out_unlock;
-	sent_at = evtchnl->u.req.sent_at;
-	spin_unlock_irqrestore(&front_info->io_lock, flags);
-
-	/* Always notify: not every backend keeps req_event up to date. */
-	notify_remote_via_irq(evtchnl->irq);
+	ret = evtchnl_start(evtchnl, req, false, &sent_at);
+	if (ret) {
+		mutex_unlock(&evtchnl->u.req.lock);
+		return ret;
+	}
 
 	wait_for_completion_timeout(&evtchnl->u.req.done,
 				    msecs_to_jiffies(xen_drm_front_req_timeout_ms));
@@ -623,7 +646,6 @@ static int evtchnl_call(struct xen_drm_front_evtchnl *evtchnl,
 			*resp = evtchnl->u.req.resp;
 		refused = ret && evtchnl->state == EVTCHNL_STATE_CONNECTED;
 	}
-out_unlock:
 	xen_drm_front_stats_account(front_info, req->operation, ret, sent_at);
 	spin_unlock_irqrestore(&front_info->io_lock, flags);
 	mutex_unlock(&evtchnl->u.req.lock);
@@ -648,21 +670,11 @@ out_unlock:
 static int evtchnl_send(struct xen_drm_front_evtchnl *evtchnl,
 			struct xendispl_req *req)
 {
-	struct xen_drm_front_info *front_info = evtchnl->front_info;
-	unsigned long flags;
+	ktime_t sent_at;
 	int ret;
 
 	mutex_lock(&evtchnl->u.req.lock);
-	evtchnl_wait_async(evtchnl);
-	spin_lock_irqsave(&front_info->io_lock, flags);
-	ret = evtchnl_post(evtchnl, req);
-	if (ret)
-		xen_drm_front_stats_account(front_info, req->operation, ret, 0);
-	else
-		evtchnl->u.req.async = true;
-	spin_unlock_irqrestore(&front_info->io_lock, flags);
-	if (!ret)
-		notify_remote_via_irq(evtchnl->irq);
+	ret = evtchnl_start(evtchnl, req, true, &sent_at);
 	mutex_unlock(&evtchnl->u.req.lock);
 	return ret;
 }
