@@ -56,6 +56,8 @@ extern unsigned int xen_drm_front_frame_done_timeout_ms;
  * @pending_fb_cookie: the framebuffer whose EVT_PG_FLIP completes it
  * @pending_vblank_ref: the flip in flight holds a vblank reference
  * @pending_done: the backend showed it; it completes at the next vblank
+ * @pending_async: user space asked for DRM_MODE_PAGE_FLIP_ASYNC: the flip
+ *	completes on its EVT_PG_FLIP, not at a vblank of its own
  * @pending_old_fb: the framebuffer the flip in flight replaces, held (a
  *	reference) until the backend shows the new one
  * @release_fbs: held framebuffers whose last reference is to be dropped
@@ -92,6 +94,7 @@ struct xen_drm_front_drm_pipeline {
 	u64 pending_fb_cookie;
 	bool pending_vblank_ref;
 	bool pending_done;
+	bool pending_async;
 	struct drm_framebuffer *pending_old_fb;
 	struct llist_head release_fbs;
 	struct work_struct release_work;

@@ -482,6 +482,7 @@ static void send_pending_event(struct xen_drm_front_drm_pipeline *pipeline)
 	pipeline->pending_fb_cookie = 0;
 	pipeline->pending_vblank_ref = false;
 	pipeline->pending_done = false;
+	pipeline->pending_async = false;
 	pipeline->pending_old_fb = NULL;
 	spin_unlock_irqrestore(&pipeline->flip_lock, flags);
 	/* Before the event: the client may remove it as soon as it has that. */
@@ -704,11 +705,12 @@ void xen_drm_front_kms_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline
 				     u64 fb_cookie)
 {
 	unsigned long flags;
-	bool ours;
+	bool ours, async;
 
 	spin_lock_irqsave(&pipeline->flip_lock, flags);
 	ours = pipeline->pending_event && fb_cookie &&
 	       fb_cookie == pipeline->pending_fb_cookie;
+	async = pipeline->pending_async;
 	/* From now on the next vblank may complete it. */
 	if (ours)
 		pipeline->pending_done = true;
@@ -719,8 +721,14 @@ void xen_drm_front_kms_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline
 			    pipeline->index, fb_cookie);
 		return;
 	}
-	/* Else completed by the vblank timer; see vblank_on_frame_done(). */
-	if (!vblank_on_frame_done(pipeline))
+	/*
+	 * An async flip is not tied to a vblank: it is over when the backend
+	 * shows the new framebuffer, and its event carries the last vblank's
+	 * count and time. Such events do not count vblanks either: an
+	 * unpaced backend's would run the counter faster than the mode.
+	 * Else it is completed by the vblank timer; see vblank_on_frame_done().
+	 */
+	if (!async && !vblank_on_frame_done(pipeline))
 		return;
 	cancel_delayed_work(&pipeline->frame_done_work);
 	send_pending_event(pipeline);
@@ -1004,6 +1012,7 @@ static void display_update(struct drm_simple_display_pipe *pipe,
 	if (event) {
 		spin_lock_irqsave(&pipeline->flip_lock, flags);
 		pipeline->pending_fb_cookie = cookie;
+		pipeline->pending_async = crtc->state->async_flip;
 		/* Shown until EVT_PG_FLIP: see commit_tail(). */
 		if (old_plane_state->fb != plane_state->fb) {
 			WARN_ON(pipeline->pending_old_fb);
@@ -1148,6 +1157,12 @@ int xen_drm_front_kms_init(struct xen_drm_front_drm_info *drm_info)
 	dev->mode_config.max_height = XEN_DRM_FRONT_MAX_DIM;
 	dev->mode_config.preferred_depth = 24;
 	dev->mode_config.prefer_shadow = 0;
+	/*
+	 * DRM_MODE_PAGE_FLIP_ASYNC: done at the backend's EVT_PG_FLIP
+	 * instead of the next vblank. The backend may still wait for its own
+	 * display's refresh; displif cannot ask it to tear.
+	 */
+	dev->mode_config.async_page_flip = true;
 	dev->mode_config.funcs = &mode_config_funcs;
 	dev->mode_config.helper_private = &mode_config_helpers;
 

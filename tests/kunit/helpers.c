@@ -272,7 +272,8 @@ void kt_fb_destroy(struct kt_dev *kd, struct kt_fb *kfb)
 }
 
 static int kt_commit(struct kt_dev *kd, unsigned int idx,
-		     struct drm_framebuffer *fb, bool modeset, bool nonblock)
+		     struct drm_framebuffer *fb, bool modeset, bool nonblock,
+		     bool async_flip)
 {
 	struct xen_drm_front_drm_pipeline *pipeline = kt_pipeline(kd, idx);
 	struct drm_crtc *crtc = &pipeline->pipe.crtc;
@@ -340,6 +341,8 @@ retry:
 			goto out;
 	}
 	drm_atomic_set_fb_for_plane(plane_state, fb);
+	/* As drm_atomic_helper_page_flip() does for DRM_MODE_PAGE_FLIP_ASYNC. */
+	crtc_state->async_flip = async_flip;
 	if (fb) {
 		plane_state->crtc_x = 0;
 		plane_state->crtc_y = 0;
@@ -411,17 +414,17 @@ fini:
 int kt_commit_enable(struct kt_dev *kd, unsigned int idx,
 		     struct drm_framebuffer *fb)
 {
-	return kt_commit(kd, idx, fb, true, false);
+	return kt_commit(kd, idx, fb, true, false, false);
 }
 
-int kt_commit_flip(struct kt_dev *kd, unsigned int idx,
-		   struct drm_framebuffer *fb)
+static int kt_commit_flip_nb(struct kt_dev *kd, unsigned int idx,
+			     struct drm_framebuffer *fb, bool async_flip)
 {
 	unsigned int flips = fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP);
 	unsigned long end = jiffies + 2 * HZ;
 	int ret;
 
-	ret = kt_commit(kd, idx, fb, false, true);
+	ret = kt_commit(kd, idx, fb, false, true, async_flip);
 	if (ret)
 		return ret;
 	/* The commit runs in a worker: wait for its PG_FLIP to go out. */
@@ -431,10 +434,22 @@ int kt_commit_flip(struct kt_dev *kd, unsigned int idx,
 	return 0;
 }
 
+int kt_commit_flip(struct kt_dev *kd, unsigned int idx,
+		   struct drm_framebuffer *fb)
+{
+	return kt_commit_flip_nb(kd, idx, fb, false);
+}
+
+int kt_commit_flip_async(struct kt_dev *kd, unsigned int idx,
+			 struct drm_framebuffer *fb)
+{
+	return kt_commit_flip_nb(kd, idx, fb, true);
+}
+
 int kt_commit_flip_sync(struct kt_dev *kd, unsigned int idx,
 			struct drm_framebuffer *fb)
 {
-	return kt_commit(kd, idx, fb, false, false);
+	return kt_commit(kd, idx, fb, false, false, false);
 }
 
 void kt_commits_idle(struct kt_dev *kd)

@@ -1082,6 +1082,64 @@ static void kms_frame_done_paces_vblank(struct kunit *test)
 }
 
 /*
+ * DRM_MODE_PAGE_FLIP_ASYNC: the flip completes on its EVT_PG_FLIP, with
+ * no vblank since the last flip event, and the event neither counts a
+ * vblank nor moves the timer. The next plain flip waits for a vblank of
+ * its own again.
+ */
+static void kms_flip_async(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+	struct xen_drm_front_drm_pipeline *pipeline = kt_pipeline(kd, 0);
+	struct drm_crtc *crtc = &pipeline->pipe.crtc;
+	ktime_t t0, t;
+	u64 seq0;
+	int i;
+
+	KUNIT_EXPECT_TRUE(test, kd->drm->mode_config.async_page_flip);
+	kd->be.auto_flip_evt = false;
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
+	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP,
+			   xen_drm_front_fb_to_cookie(b->fb), true);
+	KUNIT_ASSERT_TRUE(test, kt_wait_flip_done(kd, 0, 500));
+
+	kt_vblank_park(pipeline);
+	seq0 = drm_crtc_vblank_count_and_time(crtc, &t0);
+	KUNIT_ASSERT_EQ(test, pipeline->last_flip_seq, seq0);
+	for (i = 0; i < 4; i++) {
+		struct drm_framebuffer *fb = i % 2 ? b->fb : a->fb;
+
+		KUNIT_ASSERT_EQ(test, kt_commit_flip_async(kd, 0, fb), 0);
+		KUNIT_EXPECT_FALSE(test, kt_flip_done(kd, 0));
+		fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP,
+				   xen_drm_front_fb_to_cookie(fb), true);
+		KUNIT_EXPECT_TRUE(test, kt_flip_done(kd, 0));
+	}
+	KUNIT_EXPECT_EQ(test, drm_crtc_vblank_count_and_time(crtc, &t), seq0);
+	KUNIT_EXPECT_EQ(test, ktime_to_ns(t), ktime_to_ns(t0));
+	KUNIT_EXPECT_EQ(test, pipeline->last_flip_seq, seq0);
+	/* Still parked: the events did not re-arm the timer. */
+	KUNIT_EXPECT_GT(test, ktime_to_ms(hrtimer_get_remaining(&pipeline->vblank_timer)),
+			5000);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 5);
+
+	/*
+	 * A plain flip again completes at a vblank of its own: counted by
+	 * its event if a period has passed (the test is slow under TCG), else
+	 * by the timer at the next ideal vblank. An async one would carry
+	 * seq0 still: the timer is parked.
+	 */
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, a->fb), 0);
+	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP,
+			   xen_drm_front_fb_to_cookie(a->fb), true);
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 0, 500));
+	KUNIT_EXPECT_GT(test, pipeline->last_flip_seq, seq0);
+}
+
+/*
  * The timer's vblanks are stamped with the time it was programmed for:
  * successive timestamps differ by exactly the mode's frame time (times
  * the count's difference), which is DRM's own frame duration, and none is
@@ -1828,6 +1886,7 @@ static struct kunit_case kms_cases[] = {
 	KUNIT_CASE(kms_flip_timeout),
 	KUNIT_CASE(kms_flip_holds_vblank),
 	KUNIT_CASE(kms_frame_done_paces_vblank),
+	KUNIT_CASE(kms_flip_async),
 	KUNIT_CASE(kms_vblank_timestamps_exact),
 	KUNIT_CASE(kms_vblank_timestamps_across_off),
 	KUNIT_CASE(kms_set_config_error_link_bad),
