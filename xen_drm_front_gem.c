@@ -4,7 +4,7 @@
  * Xen para-virtual DRM frontend: GEM objects backed by displif buffers.
  *
  * A GEM object's pages are what the backend displays. Frontend-allocated
- * objects use shmem pages that we grant; with be-alloc the backend grants
+ * objects use pages of ours that we grant; with be-alloc the backend grants
  * its own pages and we map them into unpopulated (ballooned) pages of ours.
  * Each object is one displif display buffer ("dbuf"), known to the backend
  * by a cookie: dumb buffers get theirs when created, imported dma-bufs when
@@ -118,6 +118,47 @@ static void gem_free_be_pages(struct xen_gem_object *obj)
 	obj->be_pages = NULL;
 }
 
+/*
+ * Pages for a buffer the backend is granted. Zeroed: they reach user space
+ * and another domain. Charged to the caller's memory cgroup, and an absurd
+ * size fails with -ENOMEM instead of waking the OOM killer. Not shmem, as
+ * upstream's are: a granted buffer stays pinned for its whole life, so
+ * shmem's swap backing is never used, and its page cache bookkeeping was
+ * a third of a buffer's creation and destruction (make bench, section 8).
+ */
+static struct page **gem_alloc_pages(unsigned int num_pages)
+{
+	const gfp_t gfp = GFP_HIGHUSER | __GFP_ZERO | __GFP_ACCOUNT |
+			  __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
+	struct page **pages;
+	unsigned int i;
+
+	pages = kvmalloc_array(num_pages, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < num_pages; i++) {
+		pages[i] = alloc_page(gfp);
+		if (!pages[i]) {
+			while (i--)
+				put_page(pages[i]);
+			kvfree(pages);
+			return ERR_PTR(-ENOMEM);
+		}
+		cond_resched();
+	}
+	return pages;
+}
+
+/* A page the backend still maps has a reference of gnttab's: see pgdir. */
+static void gem_free_pages(struct page **pages, unsigned int num_pages)
+{
+	unsigned int i;
+
+	for (i = 0; i < num_pages; i++)
+		put_page(pages[i]);
+	kvfree(pages);
+}
+
 static void gem_free_object(struct drm_gem_object *gem_obj)
 {
 	struct xen_gem_object *obj = to_xen_gem_obj(gem_obj);
@@ -140,7 +181,7 @@ static void gem_free_object(struct drm_gem_object *gem_obj)
 		kvfree(obj->pages);
 		drm_prime_gem_destroy(gem_obj, obj->sgt_imported);
 	} else if (obj->pages && obj->pages != obj->be_pages) {
-		drm_gem_put_pages(gem_obj, obj->pages, true, false);
+		gem_free_pages(obj->pages, obj->num_pages);
 		atomic_long_sub(obj->num_pages, &xen_drm_front_acct.pages);
 	}
 	gem_free_be_pages(obj);
@@ -255,7 +296,7 @@ static struct xen_gem_object *gem_create(struct drm_device *dev, size_t size,
 		/*
 		 * A PV guest cannot map another domain's frames with ordinary
 		 * page tables: user and kernel mappings of the backend's pages
-		 * would fault. There the CPU works on shmem pages that are
+		 * would fault. There the CPU works on pages of ours that are
 		 * copied to the backend's when shown. Auto-translated guests
 		 * map the backend's pages directly.
 		 */
@@ -267,10 +308,8 @@ static struct xen_gem_object *gem_create(struct drm_device *dev, size_t size,
 		obj->shadow = true;
 	}
 
-	ret = drm_gem_object_init(dev, &obj->base, size);
-	if (ret)
-		goto fail_uninit;
-	obj->pages = drm_gem_get_pages(&obj->base);
+	drm_gem_private_object_init(dev, &obj->base, size);
+	obj->pages = gem_alloc_pages(obj->num_pages);
 	if (IS_ERR(obj->pages)) {
 		ret = PTR_ERR(obj->pages);
 		obj->pages = NULL;
