@@ -31,7 +31,7 @@ cd "$(dirname "$0")/.."
 # server): 478 s of QEMU for ours and 241 s for Debian's, measured on a
 # loaded machine. The backend fault scenarios, edid-modes and vblank do not
 # depend on the guest type. CHECK_PVH_OURS / CHECK_PVH_DEBIAN replace a list ("" skips it).
-PVH_OURS=${CHECK_PVH_OURS-"pattern flips100 two-connectors formats be-alloc unload bad-input grant-exhaustion backend-restart save-restore console eight-connectors baseline xorg"}
+PVH_OURS=${CHECK_PVH_OURS-"pattern flips100 async-flip two-connectors formats be-alloc unload bad-input grant-exhaustion backend-restart save-restore console eight-connectors baseline xorg"}
 PVH_DEBIAN=${CHECK_PVH_DEBIAN-"pattern formats be-alloc backend-restart console baseline"}
 # Debian's module in PV guests (run_reference below): a stated subset, the
 # scenarios where its verdict differs from ours (each a documented upstream
@@ -56,8 +56,8 @@ PVH_DEBIAN=${CHECK_PVH_DEBIAN-"pattern formats be-alloc backend-restart console 
 # REF_PV run on branch issue15b (2026-12-03): 2 passed, 12 failed as
 # expected; 709 s of QEMU, but beside another QEMU on the 2 cores (its
 # scenarios took 667 s, 2.0x their 334 s in the clean-clone CI).
-REF_PV=${CHECK_REF_PV-"pattern be-alloc unload bad-input grant-exhaustion backend-restart save-restore edid-modes console eight-connectors baseline vblank plane-formats fb-pitch"}
-REF_DISPL_BE=${CHECK_REF_DISPL_BE-"pattern edid-v2 unload backend-restart save-restore weston-restart xorg baseline plane-formats fb-pitch"}
+REF_PV=${CHECK_REF_PV-"pattern be-alloc unload bad-input grant-exhaustion backend-restart save-restore edid-modes console eight-connectors baseline vblank async-flip plane-formats fb-pitch"}
+REF_DISPL_BE=${CHECK_REF_DISPL_BE-"pattern edid-v2 async-flip unload backend-restart save-restore weston-restart xorg baseline plane-formats fb-pitch"}
 if [ "${CHECK_REFERENCE:-}" = full ]; then
 	REF_PV=all
 	REF_DISPL_BE=all

@@ -94,6 +94,7 @@ static struct {
 	unsigned int vblank_waits;  /* --vblank-waits: stop after this many waits, 0 = time only */
 	double vblank_jitter_pct;   /* --vblank-jitter-pct: max sd of the intervals, 0 = off */
 	bool check_flip_events;
+	bool async_flips;       /* --async-flips: DRM_MODE_PAGE_FLIP_ASYNC */
 	bool list_formats;      /* --list-formats: print the plane's formats */
 	uint32_t dumb_w, dumb_h;    /* --dumb WxH: buffer size, 0 = the mode's */
 	uint32_t fb_pitch;      /* --fb-pitch: 0 = the buffer's */
@@ -417,6 +418,8 @@ static uint64_t now_us(void)
  * --check-flip-events: each flip completes at a later vblank than the one before, so
  * its event must carry a larger sequence number and a later timestamp, and the
  * timestamp must be recent (the vblank the flip completed at, not a stale one).
+ * An async flip is not tied to a vblank: its event carries the last vblank's, so
+ * several may share one; they still must not go backwards.
  */
 static void check_flip_event(struct out *o, unsigned int seq, unsigned int sec, unsigned int usec)
 {
@@ -432,10 +435,13 @@ static void check_flip_event(struct out *o, unsigned int seq, unsigned int sec, 
 		verdict(false, "conn %d flip event %u: timestamp %u.%06u is %.0f ms old (stale vblank data?)",
 			o->index, o->events + 1, sec, usec, (now - us) / 1e3);
 	if (o->events) {
-		if ((int)(seq - o->ev_seq) <= 0)
-			verdict(false, "conn %d flip event %u: sequence %u does not increase (previous event %u)",
-				o->index, o->events + 1, seq, o->ev_seq);
-		if (us <= o->ev_us)
+		/* async: the same sequence and time as the last event are fine */
+		int ge = opt.async_flips;
+
+		if ((int)(seq - o->ev_seq) < !ge)
+			verdict(false, "conn %d flip event %u: sequence %u does not %s (previous event %u)",
+				o->index, o->events + 1, seq, ge ? "stay or grow" : "increase", o->ev_seq);
+		if (us + ge <= o->ev_us)
 			verdict(false, "conn %d flip event %u: timestamp %u.%06u not after the previous event's %.6f",
 				o->index, o->events + 1, sec, usec, o->ev_us / 1e6);
 	} else {
@@ -665,6 +671,8 @@ static void usage(void)
 		"  --vblank-jitter-pct P  the intervals between vblank timestamps (per vblank) must\n"
 		"                       have a standard deviation of at most P%% of their mean\n"
 		"  --check-flip-events  flip events: increasing sequence, increasing and recent timestamps\n"
+		"                       (with --async-flips: never decreasing)\n"
+		"  --async-flips        flip with DRM_MODE_PAGE_FLIP_ASYNC (needs DRM_CAP_ASYNC_PAGE_FLIP)\n"
 		"  --list-formats       print the pixel formats of each connector's planes\n"
 		"                       (CLIENT plane-formats conn=N formats=XR24,...)\n"
 		"  --dumb WxH           size of the dumb buffers (default: the mode's)\n"
@@ -685,6 +693,7 @@ int main(int argc, char **argv)
 		{ "vblank-waits", 1, 0, 'W' }, { "vblank-jitter-pct", 1, 0, 'J' },
 		{ "vblank", 1, 0, 'V' }, { "vblank-hz", 1, 0, 'R' }, { "vblank-max-skip-pct", 1, 0, 'S' },
 		{ "check-flip-events", 0, 0, 'C' }, { "list-formats", 0, 0, 'L' },
+		{ "async-flips", 0, 0, 'A' },
 		{ "dumb", 1, 0, 'B' }, { "fb-pitch", 1, 0, 'P' }, { "fb-offset", 1, 0, 'O' },
 		{ "help", 0, 0, 'h' }, { 0 }
 	};
@@ -732,6 +741,7 @@ int main(int argc, char **argv)
 		case 'W': opt.vblank_waits = atoi(optarg); break;
 		case 'J': opt.vblank_jitter_pct = atof(optarg); break;
 		case 'C': opt.check_flip_events = true; break;
+		case 'A': opt.async_flips = true; break;
 		case 'L': opt.list_formats = true; break;
 		case 'B':
 			if (sscanf(optarg, "%ux%u", &opt.dumb_w, &opt.dumb_h) != 2 || !opt.dumb_w ||
@@ -770,6 +780,9 @@ int main(int argc, char **argv)
 		uint64_t cap = 0;
 		if (drmGetCap(fd, DRM_CAP_DUMB_BUFFER, &cap) || !cap)
 			verdict(false, "no dumb buffer support");
+		cap = 0;
+		if (opt.async_flips && (drmGetCap(fd, DRM_CAP_ASYNC_PAGE_FLIP, &cap) || !cap))
+			verdict(false, "--async-flips: the driver has no DRM_CAP_ASYNC_PAGE_FLIP");
 	}
 
 	/* the primary planes are listed only to clients that ask for them */
@@ -939,7 +952,8 @@ int main(int argc, char **argv)
 			int next = o->shown ^ 1;
 			o->flip_t0 = now_ms();
 			o->pending = true;
-			if (drmModePageFlip(fd, o->crtc_id, o->buf[next].fb_id, DRM_MODE_PAGE_FLIP_EVENT, o)) {
+			if (drmModePageFlip(fd, o->crtc_id, o->buf[next].fb_id, DRM_MODE_PAGE_FLIP_EVENT |
+					    (opt.async_flips ? DRM_MODE_PAGE_FLIP_ASYNC : 0), o)) {
 				o->pending = false;
 				failure_seen(now_ms() - o->flip_t0, "PageFlip %d conn %d: %s", n, o->index, strerror(errno));
 			}
@@ -964,8 +978,11 @@ int main(int argc, char **argv)
 			    o->index, opt.flips, o->events, total, o->lat_min, o->lat_sum / o->lat_n, o->lat_max,
 			    opt.flips * 1000.0 / total);
 		if (opt.flips && opt.check_flip_events)
-			say("conn=%d flip events: sequence %u..%u (+%u for %u events), each larger than the last, timestamps increasing and recent",
-			    o->index, o->ev_seq_first, o->ev_seq, o->ev_seq - o->ev_seq_first, o->events);
+			say("conn=%d flip events: sequence %u..%u (+%u for %u events), each %s the last, timestamps %s and recent%s",
+			    o->index, o->ev_seq_first, o->ev_seq, o->ev_seq - o->ev_seq_first, o->events,
+			    opt.async_flips ? "at least" : "larger than",
+			    opt.async_flips ? "never decreasing" : "increasing",
+			    opt.async_flips ? " (async flips)" : "");
 	}
 	for (int i = 0; i < nouts; i++)
 		say("checksum=0x%016" PRIx64 " conn=%d buffer=%d mode=%ux%u format=%s pattern=%s",
