@@ -90,8 +90,46 @@ measure() {
 # get KEY LINE: the value of KEY in a measure line
 get() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
+# baseline_compare BEFORE AFTER WAIT KEY...: each KEY of measure() the same AFTER as
+# BEFORE, Xen's grant table dump present, and free memory back within BASELINE_MEMFREE_KB
+# (waiting up to WAIT s for deferred grant ends); 0 if the baseline holds. Also used by
+# fault-random.sh.
+baseline_compare() {
+	local before=$1 after=$2 wait=$3 k b a i fails=0
+	shift 3
+	for k in "$@"; do
+		b=$(get $k "$before")
+		a=$(get $k "$after")
+		[ -n "$b$a" ] || continue
+		if [ "$b" != "$a" ]; then
+			gsay "FAIL: $k: $b before, $a after"
+			fails=$((fails + 1))
+		else
+			gsay "ok: $k $a"
+		fi
+	done
+	[ "$(get grants_in_use "$before")" != -1 ] ||
+		{ gsay "FAIL: no grant table dump of this guest from Xen"; fails=$((fails + 1)); }
+	b=$(get memfree_kb "$before")
+	a=$(get memfree_kb "$after")
+	i=0
+	while [ $((b - a)) -gt $BASELINE_MEMFREE_KB ] && [ $i -lt $wait ]; do
+		[ $i -gt 0 ] || gsay "free memory $((b - a)) kB below the baseline, waiting for deferred grants"
+		sleep 1
+		i=$((i + 1))
+		a=$(free_kb)
+	done
+	if [ $((b - a)) -gt $BASELINE_MEMFREE_KB ]; then
+		gsay "FAIL: free memory $((b - a)) kB below the baseline after ${i}s (tolerance $BASELINE_MEMFREE_KB kB)"
+		fails=$((fails + 1))
+	else
+		gsay "ok: free memory $b kB before, $a kB after (${i}s wait)"
+	fi
+	[ $fails -eq 0 ]
+}
+
 guest() {
-	local before after k b a fails=0 i fmt
+	local before after i fmt
 	wait_connected 20 || return 1
 	# fbdev's first modeset and the connectors' probing settle first.
 	sleep 2
@@ -118,35 +156,9 @@ guest() {
 	after=$(measure) || return 1
 	gsay "after: $after"
 	dump_debugfs
-	for k in grants_in_use dbufs fbs irq_lines vdispl_irqs shmem_kb held-grants held-pages \
-		held-dbufs held-fbs held-evtchns held-irqs dev-dbufs dev-fbs; do
-		b=$(get $k "$before")
-		a=$(get $k "$after")
-		[ -n "$b$a" ] || continue
-		if [ "$b" != "$a" ]; then
-			gsay "FAIL: $k: $b before, $a after"
-			fails=$((fails + 1))
-		else
-			gsay "ok: $k $a"
-		fi
-	done
-	[ "$(get grants_in_use "$before")" != -1 ] || { gsay "FAIL: no grant table dump of this guest from Xen"; fails=$((fails + 1)); }
-	b=$(get memfree_kb "$before")
-	a=$(get memfree_kb "$after")
-	i=0
-	while [ $((b - a)) -gt $BASELINE_MEMFREE_KB ] && [ $i -lt $BASELINE_MEMFREE_WAIT ]; do
-		[ $i -gt 0 ] || gsay "free memory $((b - a)) kB below the baseline, waiting for deferred grants"
-		sleep 1
-		i=$((i + 1))
-		a=$(free_kb)
-	done
-	if [ $((b - a)) -gt $BASELINE_MEMFREE_KB ]; then
-		gsay "FAIL: free memory $((b - a)) kB below the baseline after ${i}s (tolerance $BASELINE_MEMFREE_KB kB)"
-		fails=$((fails + 1))
-	else
-		gsay "ok: free memory $b kB before, $a kB after (${i}s wait)"
-	fi
-	[ $fails -eq 0 ] || return 1
+	baseline_compare "$before" "$after" $BASELINE_MEMFREE_WAIT grants_in_use dbufs fbs \
+		irq_lines vdispl_irqs shmem_kb held-grants held-pages held-dbufs held-fbs \
+		held-evtchns held-irqs dev-dbufs dev-fbs || return 1
 	gsay "BASELINE PASS: back to the baseline after $BASELINE_RUNS clients"
 }
 

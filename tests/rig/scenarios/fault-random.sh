@@ -23,7 +23,7 @@
 # timing of the guest and the backend, which the seed does not fix).
 for _d in /rig/scenarios /payload/rig/scenarios "${RIG_DIR:-.}/scenarios"; do
 	if [ -f "$_d/baseline.sh" ]; then
-		# measure, get, free_kb, dom0_req_measure
+		# measure, get, free_kb, baseline_compare, dom0_req_measure
 		# shellcheck source=baseline.sh
 		. "$_d/baseline.sh"
 		break
@@ -111,40 +111,6 @@ fr_rebind() {
 	echo vdispl-0 > $drv/bind || { gfail "bind vdispl-0"; return 1; }
 }
 
-# fr_compare BEFORE AFTER: the leak baseline (baseline.sh's keys); 0 if it holds
-fr_compare() {
-	local before=$1 after=$2 k b a i fails=0
-	for k in grants_in_use dbufs fbs irq_lines vdispl_irqs shmem_kb; do
-		b=$(get $k "$before")
-		a=$(get $k "$after")
-		[ -n "$b$a" ] || continue
-		if [ "$b" != "$a" ]; then
-			gsay "FAIL: $k: $b before the faults, $a after"
-			fails=$((fails + 1))
-		else
-			gsay "ok: $k $a"
-		fi
-	done
-	[ "$(get grants_in_use "$before")" != -1 ] ||
-		{ gsay "FAIL: no grant table dump of this guest from Xen"; fails=$((fails + 1)); }
-	b=$(get memfree_kb "$before")
-	a=$(get memfree_kb "$after")
-	i=0
-	while [ $((b - a)) -gt $BASELINE_MEMFREE_KB ] && [ $i -lt $FR_MEMFREE_WAIT ]; do
-		[ $i -gt 0 ] || gsay "free memory $((b - a)) kB below the baseline, waiting for deferred grants"
-		sleep 1
-		i=$((i + 1))
-		a=$(free_kb)
-	done
-	if [ $((b - a)) -gt $BASELINE_MEMFREE_KB ]; then
-		gsay "FAIL: free memory $((b - a)) kB below the baseline after ${i}s (tolerance $BASELINE_MEMFREE_KB kB)"
-		fails=$((fails + 1))
-	else
-		gsay "ok: free memory $b kB before, $a kB after (${i}s wait)"
-	fi
-	[ $fails = 0 ]
-}
-
 guest() {
 	local before after seed end conn fmt flips mode bad
 	wait_connected 20 || return 1
@@ -203,7 +169,8 @@ guest() {
 	sleep 1
 	after=$(measure) || return 1
 	gsay "after the faults, module unloaded: $after"
-	fr_compare "$before" "$after" || return 1
+	baseline_compare "$before" "$after" $FR_MEMFREE_WAIT grants_in_use dbufs fbs irq_lines \
+		vdispl_irqs shmem_kb || return 1
 	gsay "fault-random: leak baseline holds"
 
 	rig_req fault_off || return 1
