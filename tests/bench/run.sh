@@ -4,15 +4,16 @@
 #   tests/bench/run.sh [--mode icount|wall|both] [--parts core,scale,displ_be]
 #                      [--rounds N] [--quick] [--no-profile] [--report-only]
 #
-# --mode: icount (default) runs the rig's QEMU with instruction-counted time
+# --mode: both (default: icount, then wall, reported side by side, icount first);
+# icount runs the rig's QEMU with instruction-counted time
 # (-icount shift=0,sleep=off; BENCH_ICOUNT overrides the argument): the guest's clock
 # follows the instructions executed, so every figure taken inside the guest is a count,
-# not the host's load; wall = the plain TCG run (two vCPU threads, host time); both = one
-# after the other, reported side by side. --parts (default all three): core = rounds of
-# main (unpaced backend) + vsync (backend at 60 Hz) per module, then the profile; scale =
-# flips on 1/2/4/8 connectors at once, one guest per module (buffer sizes are in main);
-# displ_be = a second boot with xen-troops displ_be as the backend, flips, one guest per
-# module. --quick: fewer samples (a smoke run, not for the record).
+# not the host's load; wall = the plain TCG run (two vCPU threads, host time).
+# --parts (default all three): core = rounds of main (unpaced backend) + vsync (backend
+# at 60 Hz) per module, then the profile; scale = flips on 1/2/4/8 connectors at once,
+# one guest per module (buffer sizes are in main); displ_be = a second boot with
+# xen-troops displ_be as the backend, flips, one guest per module. --quick: fewer
+# samples (a smoke run, not for the record).
 #
 # One QEMU boot (the rig's bench-suite scenario) runs a plan of fresh guests, one per
 # (round, module, part), modules alternating within each round and the order flipped
@@ -33,7 +34,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 BB=${BENCH_BUILD:-$REPO/build/bench}
 ROUNDS=4
-MODE=icount
+MODE=both
 PARTS=core,scale,displ_be
 ICOUNT_SPEC=${BENCH_ICOUNT:-shift=0,sleep=off}
 QUICK=0
@@ -55,7 +56,7 @@ while [ $# -gt 0 ]; do
 	--quick) QUICK=1; shift ;;
 	--report-only) REPORT_ONLY=1; shift ;;
 	--no-profile) PROFILE=0; shift ;;
-	-h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown argument $1" >&2; exit 2 ;;
 	esac
 done

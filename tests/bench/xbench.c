@@ -3,10 +3,12 @@
  * xbench: the guest half of `make bench` (tests/bench/run.sh). A libdrm client that
  * measures what a user of a PV display feels, the same way for any xendrm-du driver:
  *
- *   xbench flip    --n N [--warmup W] [--tag T]   page flips, one in flight: for each,
- *                  the time from drmModePageFlip() to its flip event (and how long the
- *                  ioctl itself took), plus the guest CPU spent over the measured flips
- *                  (getrusage of this process, /proc/stat deltas of the whole guest)
+ *   xbench flip    --n N [--warmup W] [--tag T] [--async]   page flips, one in flight:
+ *                  for each, the time from drmModePageFlip() to its flip event (and how
+ *                  long the ioctl itself took), plus the guest CPU spent over the measured
+ *                  flips (getrusage of this process, /proc/stat deltas of the whole guest);
+ *                  --async: with DRM_MODE_PAGE_FLIP_ASYNC where the driver offers it
+ *                  (DRM_CAP_ASYNC_PAGE_FLIP), else plain flips (async=0 in the summary)
  *   xbench bufs    --w W --h H --n N [--hold K]   dumb buffer lifecycle, XRGB8888:
  *                  CREATE_DUMB + ADDFB2, then RMFB + DESTROY_DUMB, timed per buffer;
  *                  with --hold K: K buffers held at once, /proc/meminfo and the kprobe
@@ -46,7 +48,7 @@
 #include <drm_fourcc.h>
 
 static struct {
-	int n, warmup, hold, conns;
+	int n, warmup, hold, conns, async;
 	unsigned int w, h;
 	const char *tag;
 	const char *raw;
@@ -392,6 +394,7 @@ static void cmd_flip(void)
 	struct rusage r0, r1;
 	double *rt, *io, t0, tw0, tw1;
 	int shown = 0, total = opt.warmup + opt.n;
+	uint32_t flags = DRM_MODE_PAGE_FLIP_EVENT;
 
 	test = "flip";
 	open_card();
@@ -404,6 +407,14 @@ static void cmd_flip(void)
 	}
 	if (drmModeSetCrtc(fd, crtc_id, b[0].fb, 0, 0, &conn_id, 1, &mode))
 		die("SetCrtc: %s", strerror(errno));
+	if (opt.async) {
+		uint64_t cap = 0;
+
+		if (drmGetCap(fd, DRM_CAP_ASYNC_PAGE_FLIP, &cap) || !cap)
+			opt.async = 0;
+	}
+	if (opt.async)
+		flags |= DRM_MODE_PAGE_FLIP_ASYNC;
 	rt = calloc(total, sizeof(*rt));
 	io = calloc(total, sizeof(*io));
 	tw0 = 0;
@@ -416,7 +427,7 @@ static void cmd_flip(void)
 			tw0 = now_us();
 		}
 		t0 = now_us();
-		if (drmModePageFlip(fd, crtc_id, b[next].fb, DRM_MODE_PAGE_FLIP_EVENT, NULL))
+		if (drmModePageFlip(fd, crtc_id, b[next].fb, flags, NULL))
 			die("PageFlip %d: %s", i, strerror(errno));
 		io[i] = now_us() - t0;
 		rt[i] = wait_event() - t0;
@@ -436,8 +447,9 @@ static void cmd_flip(void)
 		    (r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1e3;
 	double cs = (r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) * 1e3 +
 		    (r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e3;
-	printf("BENCH flip tag=%s mode=%ux%u flips=%d wall_ms=%.1f rate_hz=%.2f", opt.tag,
-	       mode.hdisplay, mode.vdisplay, opt.n, wall_ms, opt.n * 1e3 / wall_ms);
+	printf("BENCH flip tag=%s mode=%ux%u async=%d flips=%d wall_ms=%.1f rate_hz=%.2f",
+	       opt.tag, mode.hdisplay, mode.vdisplay, opt.async, opt.n, wall_ms,
+	       opt.n * 1e3 / wall_ms);
 	summary("rt_us", rt + opt.warmup, opt.n);
 	summary("ioctl_us", io + opt.warmup, opt.n);
 	printf(" client_utime_ms=%.1f client_stime_ms=%.1f", cu, cs);
@@ -778,6 +790,7 @@ int main(int argc, char **argv)
 		{ "raw", required_argument, NULL, 'r' },
 		{ "ms", required_argument, NULL, 'n' },
 		{ "conns", required_argument, NULL, 'c' },
+		{ "async", no_argument, NULL, 'a' },
 		{ 0 }
 	};
 	const char *cmd;
@@ -799,6 +812,7 @@ int main(int argc, char **argv)
 		case 't': opt.tag = optarg; break;
 		case 'r': opt.raw = optarg; break;
 		case 'c': opt.conns = atoi(optarg); break;
+		case 'a': opt.async = 1; break;
 		default: return 2;
 		}
 	}

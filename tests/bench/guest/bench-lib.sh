@@ -83,6 +83,8 @@ part_main() {
 	dstat flip-begin
 	bench_run flip xbench flip --n ${BENCH_FLIPS:-400} --warmup 20 --tag fast --raw $BENCH_RAW
 	dstat flip-end
+	# the fastest flip the module offers: DRM_MODE_PAGE_FLIP_ASYNC if it has the cap
+	bench_run flipasync xbench flip --async --n ${BENCH_FLIPS:-400} --warmup 20 --tag async --raw $BENCH_RAW
 	bench_run modeset xbench modeset --n ${BENCH_MODESETS:-25} --warmup 3 --raw $BENCH_RAW
 	for s in ${BENCH_BUFS:-1024x768:25 1920x1080:15 2560x1440:10 3840x2160:6}; do
 		w=${s%%x*}; h=${s#*x}; h=${h%:*}
