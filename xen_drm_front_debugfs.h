@@ -64,7 +64,7 @@ struct xen_drm_front_stats {
  * @grants: grant references we granted and did not end yet (ring pages,
  *	buffer directories, buffer data pages)
  * @pages: pages allocated for sharing: ring and event pages, directory
- *	pages, and the data pages of buffers we allocated (shmem pages, and
+ *	pages, and the data pages of buffers we allocated (our own pages, and
  *	ballooned pages for be-alloc buffers); imported pages do not count
  * @dbufs: display buffers created on the backend and not yet freed
  * @fbs: framebuffers attached on the backend and not yet destroyed
