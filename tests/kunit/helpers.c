@@ -446,6 +446,12 @@ int kt_commit_flip_async(struct kt_dev *kd, unsigned int idx,
 	return kt_commit_flip_nb(kd, idx, fb, true);
 }
 
+int kt_commit_flip_async_nowait(struct kt_dev *kd, unsigned int idx,
+				struct drm_framebuffer *fb)
+{
+	return kt_commit(kd, idx, fb, false, true, true);
+}
+
 int kt_commit_flip_sync(struct kt_dev *kd, unsigned int idx,
 			struct drm_framebuffer *fb)
 {

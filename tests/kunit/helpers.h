@@ -105,6 +105,9 @@ int kt_commit_flip(struct kt_dev *kd, unsigned int idx,
 /* The same, as DRM_MODE_PAGE_FLIP_ASYNC. */
 int kt_commit_flip_async(struct kt_dev *kd, unsigned int idx,
 			 struct drm_framebuffer *fb);
+/* The same, returning as soon as the nonblocking commit does. */
+int kt_commit_flip_async_nowait(struct kt_dev *kd, unsigned int idx,
+				struct drm_framebuffer *fb);
 /* The same, blocking: returns when the commit is complete. */
 int kt_commit_flip_sync(struct kt_dev *kd, unsigned int idx,
 			struct drm_framebuffer *fb);

@@ -1127,14 +1127,25 @@ static void kms_flip_async(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 5);
 
 	/*
+	 * An async flip is committed in the caller's context: its PG_FLIP
+	 * is out when the nonblocking commit returns, no worker in between.
+	 */
+	KUNIT_ASSERT_EQ(test, kt_commit_flip_async_nowait(kd, 0, a->fb), 0);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 6);
+	KUNIT_EXPECT_FALSE(test, kt_flip_done(kd, 0));
+	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP,
+			   xen_drm_front_fb_to_cookie(a->fb), true);
+	KUNIT_EXPECT_TRUE(test, kt_flip_done(kd, 0));
+
+	/*
 	 * A plain flip again completes at a vblank of its own: counted by
 	 * its event if a period has passed (the test is slow under TCG), else
 	 * by the timer at the next ideal vblank. An async one would carry
 	 * seq0 still: the timer is parked.
 	 */
-	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, a->fb), 0);
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
 	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP,
-			   xen_drm_front_fb_to_cookie(a->fb), true);
+			   xen_drm_front_fb_to_cookie(b->fb), true);
 	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 0, 500));
 	KUNIT_EXPECT_GT(test, pipeline->last_flip_seq, seq0);
 }
