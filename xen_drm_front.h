@@ -50,8 +50,8 @@ extern unsigned int xen_drm_front_frame_done_timeout_ms;
  * @height: the connector's configured vertical resolution
  * @pipe: the DRM simple display pipe (CRTC, primary plane, encoder)
  * @conn: the connector
- * @flip_lock: protects @pending_event, @pending_fb_cookie and
- *	@pending_old_fb
+ * @flip_lock: protects the pending_* members: the flip in flight, which
+ *	display_update() publishes whole, before anything may complete it
  * @pending_event: the DRM event of the flip in flight
  * @pending_fb_cookie: the framebuffer whose EVT_PG_FLIP completes it
  * @pending_vblank_ref: the flip in flight holds a vblank reference
@@ -60,6 +60,8 @@ extern unsigned int xen_drm_front_frame_done_timeout_ms;
  *	completes on its EVT_PG_FLIP, not at a vblank of its own
  * @pending_old_fb: the framebuffer the flip in flight replaces, held (a
  *	reference) until the backend shows the new one
+ * @pending_deadline: when, in jiffies, @frame_done_work may complete the
+ *	flip in flight without its EVT_PG_FLIP
  * @release_fbs: held framebuffers whose last reference is to be dropped
  *	in process context (see release_old_fb())
  * @release_work: drops them
@@ -96,6 +98,7 @@ struct xen_drm_front_drm_pipeline {
 	bool pending_done;
 	bool pending_async;
 	struct drm_framebuffer *pending_old_fb;
+	unsigned long pending_deadline;
 	struct llist_head release_fbs;
 	struct work_struct release_work;
 	struct delayed_work frame_done_work;

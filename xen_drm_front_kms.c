@@ -550,10 +550,13 @@ static void release_old_fb(struct xen_drm_front_drm_pipeline *pipeline,
 }
 
 /*
- * Send the flip's DRM event, if one is still pending, and let go of the
- * framebuffer it replaced. Context: any.
+ * Complete the flip in flight, if any: send its DRM event and let go of
+ * the framebuffer it replaced. With @overdue_only, only a flip past its
+ * deadline: frame_done_work() may run after the flip it was armed for
+ * completed otherwise and the next one was published. Context: any.
  */
-static void send_pending_event(struct xen_drm_front_drm_pipeline *pipeline)
+static void complete_flip(struct xen_drm_front_drm_pipeline *pipeline,
+			  bool overdue_only)
 {
 	struct drm_device *dev = pipeline->pipe.crtc.dev;
 	struct drm_pending_vblank_event *event;
@@ -562,6 +565,11 @@ static void send_pending_event(struct xen_drm_front_drm_pipeline *pipeline)
 	bool vblank_ref;
 
 	spin_lock_irqsave(&pipeline->flip_lock, flags);
+	if (overdue_only && (!pipeline->pending_event ||
+			     time_before(jiffies, pipeline->pending_deadline))) {
+		spin_unlock_irqrestore(&pipeline->flip_lock, flags);
+		return;
+	}
 	event = pipeline->pending_event;
 	vblank_ref = pipeline->pending_vblank_ref;
 	old_fb = pipeline->pending_old_fb;
@@ -585,6 +593,11 @@ static void send_pending_event(struct xen_drm_front_drm_pipeline *pipeline)
 	spin_unlock_irqrestore(&dev->event_lock, flags);
 	if (vblank_ref)
 		drm_crtc_vblank_put(&pipeline->pipe.crtc);
+}
+
+static void send_pending_event(struct xen_drm_front_drm_pipeline *pipeline)
+{
+	complete_flip(pipeline, false);
 }
 
 static void link_bad_work(struct work_struct *work)
@@ -667,7 +680,22 @@ static void frame_done_work(struct work_struct *work)
 			     struct xen_drm_front_drm_pipeline,
 			     frame_done_work);
 	struct drm_device *dev = pipeline->conn.dev;
+	unsigned long flags;
+	long left = 0;
 	int idx;
+
+	/*
+	 * Armed for an earlier flip (it fired as that one completed, or was
+	 * pending when this one was armed): wait for this one's deadline.
+	 */
+	spin_lock_irqsave(&pipeline->flip_lock, flags);
+	if (pipeline->pending_event)
+		left = (long)(pipeline->pending_deadline - jiffies);
+	spin_unlock_irqrestore(&pipeline->flip_lock, flags);
+	if (left > 0) {
+		mod_delayed_work(system_wq, &pipeline->frame_done_work, left);
+		return;
+	}
 
 	drm_dbg_kms(dev, "connector %u: no EVT_PG_FLIP in %d ms, completing the flip\n",
 		    pipeline->index, xen_drm_front_frame_done_timeout_ms);
@@ -676,7 +704,7 @@ static void frame_done_work(struct work_struct *work)
 		xen_drm_front_evtchnl_settle(dev_front_info(dev), pipeline->index);
 		drm_dev_exit(idx);
 	}
-	send_pending_event(pipeline);
+	complete_flip(pipeline, true);
 }
 
 /*
@@ -1059,15 +1087,29 @@ static void display_update(struct drm_simple_display_pipe *pipe,
 		 * turned on after this.)
 		 */
 		bool vblank_ref = !drm_crtc_vblank_get(crtc);
+		struct drm_framebuffer *old_fb = old_plane_state->fb;
 
 		spin_lock_irqsave(&crtc->dev->event_lock, flags);
 		crtc->state->event = NULL;
 		spin_unlock_irqrestore(&crtc->dev->event_lock, flags);
 
+		/* Shown until the event: see commit_tail(). */
+		if (old_fb == plane_state->fb)
+			old_fb = NULL;
+		if (old_fb)
+			drm_framebuffer_get(old_fb);
+		/*
+		 * Published whole: from here on a backend that goes away
+		 * (xen_drm_front_kms_release_flips()) completes it, and
+		 * nothing of it may be added later.
+		 */
 		spin_lock_irqsave(&pipeline->flip_lock, flags);
-		WARN_ON(pipeline->pending_event);
+		WARN_ON(pipeline->pending_event || pipeline->pending_old_fb);
 		pipeline->pending_event = event;
 		pipeline->pending_vblank_ref = vblank_ref;
+		pipeline->pending_old_fb = old_fb;
+		pipeline->pending_deadline = jiffies +
+			msecs_to_jiffies(xen_drm_front_frame_done_timeout_ms);
 		spin_unlock_irqrestore(&pipeline->flip_lock, flags);
 	}
 
@@ -1097,19 +1139,23 @@ static void display_update(struct drm_simple_display_pipe *pipe,
 
 	cookie = xen_drm_front_fb_to_cookie(plane_state->fb);
 	if (event) {
+		unsigned long timeout =
+			msecs_to_jiffies(xen_drm_front_frame_done_timeout_ms);
+		bool pending;
+
+		/* Unless the backend went away while we settled: done then. */
 		spin_lock_irqsave(&pipeline->flip_lock, flags);
-		pipeline->pending_fb_cookie = cookie;
-		pipeline->pending_async = crtc->state->async_flip;
-		/* Shown until EVT_PG_FLIP: see commit_tail(). */
-		if (old_plane_state->fb != plane_state->fb) {
-			WARN_ON(pipeline->pending_old_fb);
-			pipeline->pending_old_fb = old_plane_state->fb;
-			drm_framebuffer_get(pipeline->pending_old_fb);
+		pending = pipeline->pending_event == event;
+		if (pending) {
+			pipeline->pending_fb_cookie = cookie;
+			pipeline->pending_async = crtc->state->async_flip;
+			pipeline->pending_deadline = jiffies + timeout;
 		}
 		spin_unlock_irqrestore(&pipeline->flip_lock, flags);
 		/* Armed before the request: EVT_PG_FLIP may beat the response. */
-		schedule_delayed_work(&pipeline->frame_done_work,
-				      msecs_to_jiffies(xen_drm_front_frame_done_timeout_ms));
+		if (pending)
+			mod_delayed_work(system_wq, &pipeline->frame_done_work,
+					 timeout);
 	}
 
 	xen_drm_front_gem_flush(plane_state->fb->obj[0]);

@@ -440,6 +440,12 @@ int kt_commit_flip(struct kt_dev *kd, unsigned int idx,
 	return kt_commit_flip_nb(kd, idx, fb, false);
 }
 
+int kt_commit_flip_nowait(struct kt_dev *kd, unsigned int idx,
+			  struct drm_framebuffer *fb)
+{
+	return kt_commit(kd, idx, fb, false, true, false);
+}
+
 int kt_commit_flip_async(struct kt_dev *kd, unsigned int idx,
 			 struct drm_framebuffer *fb)
 {

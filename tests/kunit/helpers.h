@@ -102,7 +102,10 @@ int kt_commit_crtc(struct kt_dev *kd, unsigned int idx, bool enable,
  */
 int kt_commit_flip(struct kt_dev *kd, unsigned int idx,
 		   struct drm_framebuffer *fb);
-/* The same, as DRM_MODE_PAGE_FLIP_ASYNC. */
+/* The same, returning as soon as the nonblocking commit does. */
+int kt_commit_flip_nowait(struct kt_dev *kd, unsigned int idx,
+			  struct drm_framebuffer *fb);
+/* Page flip as DRM_MODE_PAGE_FLIP_ASYNC, as kt_commit_flip() does. */
 int kt_commit_flip_async(struct kt_dev *kd, unsigned int idx,
 			 struct drm_framebuffer *fb);
 /* The same, returning as soon as the nonblocking commit does. */

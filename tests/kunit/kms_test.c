@@ -1336,6 +1336,95 @@ static void kms_flip_release_no_work(struct kunit *test)
 }
 
 /*
+ * A backend that goes away completes the flips in flight
+ * (xen_drm_front_kms_release_flips()), also one whose commit still waits
+ * for the previous PG_FLIP's response: nothing of that flip may be left
+ * held once its event went (the CI's displ_be backend-restart once left
+ * the replaced framebuffer held, and WARNed at the next flip).
+ */
+static void kms_flip_released_while_settling(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct xen_drm_front_drm_pipeline *p = kt_pipeline(kd, 0);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+	u64 cookie_b = fb_cookie_of(test);
+	unsigned long end;
+	unsigned int refs;
+
+	kd->be.auto_flip_evt = false;
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	refs = drm_framebuffer_read_refcount(b->fb);
+	kd->be.sync = false;
+	/* Shown, its response still to come (within 3 s). */
+	KUNIT_ASSERT_EQ(test, kt_commit_flip_nowait(kd, 0, b->fb), 0);
+	kt_commits_idle(kd);
+	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP, cookie_b, true);
+	KUNIT_ASSERT_TRUE(test, kt_wait_flip_done(kd, 0, 500));
+
+	/* The next flip's commit waits for that response. */
+	KUNIT_ASSERT_EQ(test, kt_commit_flip_nowait(kd, 0, a->fb), 0);
+	end = jiffies + HZ;
+	while (!READ_ONCE(p->pending_event) && time_before(jiffies, end))
+		usleep_range(1000, 2000);
+	KUNIT_ASSERT_NOT_NULL(test, READ_ONCE(p->pending_event));
+	msleep(20);
+
+	xen_drm_front_kms_release_flips(kd->front_info->drm_info);
+	KUNIT_EXPECT_TRUE(test, kt_flip_done(kd, 0));
+	fake_be_process(&kd->be, 0);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 1);
+	kt_commits_idle(kd);
+	fake_be_process(&kd->be, 0);
+	KUNIT_EXPECT_EQ(test, fake_be_count(&kd->be, XENDISPL_OP_PG_FLIP), 2);
+	KUNIT_EXPECT_NULL(test, p->pending_event);
+	KUNIT_EXPECT_NULL(test, p->pending_old_fb);
+	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&p->frame_done_work));
+	flush_work(&p->release_work);
+	/* The plane holds a; b is the client's alone again. */
+	KUNIT_EXPECT_EQ(test, drm_framebuffer_read_refcount(b->fb), refs);
+
+	/* Its late EVT_PG_FLIP completes nothing; the next flip is normal. */
+	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP,
+			   xen_drm_front_fb_to_cookie(a->fb), true);
+	kd->be.sync = true;
+	kd->be.auto_flip_evt = true;
+	KUNIT_ASSERT_EQ(test, kt_commit_flip_sync(kd, 0, b->fb), 0);
+	KUNIT_EXPECT_TRUE(test, kt_flip_done(kd, 0));
+	KUNIT_EXPECT_NULL(test, p->pending_old_fb);
+}
+
+/*
+ * The frame-done work completes only a flip past its deadline: run early
+ * (as one armed for the previous flip may), it leaves the flip in flight
+ * alone and waits for that flip's deadline.
+ */
+static void kms_frame_done_work_only_overdue(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct xen_drm_front_drm_pipeline *p = kt_pipeline(kd, 0);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+	u64 cookie_b = fb_cookie_of(test);
+
+	kd->be.auto_flip_evt = false;
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	KUNIT_ASSERT_EQ(test, kt_commit_flip(kd, 0, b->fb), 0);
+	kt_commits_idle(kd);
+	KUNIT_ASSERT_TRUE(test, delayed_work_pending(&p->frame_done_work));
+	mod_delayed_work(system_wq, &p->frame_done_work, 0);
+	flush_delayed_work(&p->frame_done_work);
+	KUNIT_EXPECT_FALSE(test, kt_flip_done(kd, 0));
+	KUNIT_EXPECT_PTR_EQ(test, p->pending_old_fb, a->fb);
+	/* Armed again, for the flip's own deadline. */
+	KUNIT_EXPECT_TRUE(test, delayed_work_pending(&p->frame_done_work));
+
+	fake_be_send_event(&kd->be, 0, XENDISPL_EVT_PG_FLIP, cookie_b, true);
+	KUNIT_EXPECT_TRUE(test, kt_wait_flip_done(kd, 0, 500));
+	KUNIT_EXPECT_NULL(test, p->pending_old_fb);
+}
+
+/*
  * The PG_FLIP response may come after the commit ended. A refusal still
  * completes the flip at once and marks the link bad.
  */
@@ -1904,6 +1993,8 @@ static struct kunit_case kms_cases[] = {
 	KUNIT_CASE(kms_flip_error_link_bad),
 	KUNIT_CASE(kms_flip_holds_old_fb),
 	KUNIT_CASE(kms_flip_release_no_work),
+	KUNIT_CASE(kms_flip_released_while_settling),
+	KUNIT_CASE(kms_frame_done_work_only_overdue),
 	KUNIT_CASE(kms_flip_refused_after_commit),
 	KUNIT_CASE(kms_flip_unanswered_link_bad),
 	KUNIT_CASE(kms_flip_error_one_hotplug),
