@@ -134,8 +134,34 @@ def parse_trace(path):
     return out
 
 
+def load_marks(rawdir):
+    """insncount.so's marks (tests/bench/insncount.c): id -> {code: (cpu, counts)}"""
+    marks = {}
+    try:
+        for ln in open(os.path.join(rawdir, "insn.txt")):
+            f = ln.split()
+            if len(f) >= 5 and f[0] == "mark":
+                code, mid, cpu = int(f[1]), int(f[2]), int(f[3])
+                marks.setdefault(mid, {})[code] = (cpu, [int(x) for x in f[4:]])
+    except (OSError, ValueError):
+        pass
+    return marks
+
+
+def insn_delta(marks, kv):
+    """instructions between a measurement's begin and end marks: (on the CPU that ran
+    the guest, on the others), or None (no plugin, or the guest moved between CPUs)"""
+    m = marks.get(int(kv.get("insn_mark", -1)))
+    if not m or 0 not in m or 1 not in m or m[0][0] != m[1][0]:
+        return None
+    cpu, a, b = m[0][0], m[0][1], m[1][1]
+    d = [y - x for x, y in zip(a, b)]
+    return d[cpu], sum(d) - d[cpu]
+
+
 def load(rawdir):
     runs = []
+    marks = load_marks(rawdir)
     suite = os.path.join(rawdir, "bench-suite")
     for d in sorted(glob.glob(os.path.join(suite, "sub", "r*-*-*-*"))):
         m = re.match(r"r(\d+)-(\d+)-(\w+)-(\w+)$", os.path.basename(d))
@@ -161,6 +187,10 @@ def load(rawdir):
                     problems.append("backend: " + ln.strip())
         except OSError:
             pass
+        for test, kv in bench:
+            dl = insn_delta(marks, kv) if "insn_mark" in kv else None
+            if dl:
+                kv["insn_guest_cpu"], kv["insn_other_cpus"] = dl
         runs.append({"round": rnd, "n": n, "module": mod, "scenario": part, "dir": d,
                      "dstat": parse_dstat(os.path.join(d, "dstat.log")),
                      "bench": bench, "raw": raw, "info": info,
@@ -260,6 +290,8 @@ def collect(runs):
             elif test == "flip" and kv.get("tag") == "vsync":
                 f["vsync"]["rounds"].append(kv)
                 f["vsync"].setdefault("by_round", {})[r["round"]] = cpu_ms(kv) / kv["flips"]
+                if "insn_guest_cpu" in kv:
+                    f["vsync"].setdefault("insn_by_round", {})[r["round"]] = kv["insn_guest_cpu"] / kv["flips"]
             elif test == "modeset":
                 f["modeset"].setdefault("by_round", {})[r["round"]] = kv.get("on_us_p50")
             elif test == "idle" and r["scenario"] == "vsync":
@@ -346,6 +378,17 @@ def vsync_summary(rounds, idle):
     if all("stat_intr" in k for k in rounds):
         out["intr_per_flip"] = g("stat_intr") / flips
         out["ctxt_per_flip"] = g("stat_ctxt") / flips
+    # instructions counted by insncount.so (icount mode): on the guest's CPU (the guest
+    # and Xen working for it) and on the other (dom0, the backend, Xen)
+    if all("insn_guest_cpu" in k for k in rounds):
+        out["insn_per_flip"] = g("insn_guest_cpu") / flips
+        out["insn_per_flip_per_round"] = [k["insn_guest_cpu"] / k["flips"] for k in rounds]
+        out["insn_other_cpus_per_flip"] = g("insn_other_cpus") / flips
+        if idle and all("insn_guest_cpu" in k for k in idle):
+            per_ms = sum(k["insn_guest_cpu"] for k in idle) / sum(k["wall_ms"] for k in idle)
+            out["idle_insn_per_ms"] = per_ms
+            out["idle_insn_per_flip_equiv"] = per_ms * wall / flips
+            out["net_insn_per_flip"] = (g("insn_guest_cpu") - per_ms * wall) / flips
     if idle:
         iw = sum(k["wall_ms"] for k in idle)
         ib = sum(cpu_ms(k) for k in idle)
@@ -453,6 +496,7 @@ def build_json(fig, machine, runs, cmd):
         R[name] = ratio(a, b)
 
     g = lambda x, k: x[k] if x else None
+    gg = lambda x, k: x.get(k) if x else None
     rr("flip_rt_p50", g(o["flip_rt_us"], "p50"), g(d["flip_rt_us"], "p50"))
     rr("flip_rt_p99", g(o["flip_rt_us"], "p99"), g(d["flip_rt_us"], "p99"))
     rr("flip_rt_mean", g(o["flip_rt_us"], "mean"), g(d["flip_rt_us"], "mean"))
@@ -461,6 +505,9 @@ def build_json(fig, machine, runs, cmd):
     rr("flip_async_rt_mean", g(o["flip_async_rt_us"], "mean"), g(d["flip_async_rt_us"], "mean"))
     rr("vsync_rate", g(o["vsync"], "rate_hz"), g(d["vsync"], "rate_hz"))
     rr("cpu_per_flip", g(o["vsync"], "cpu_ms_per_flip"), g(d["vsync"], "cpu_ms_per_flip"))
+    rr("insn_per_flip", gg(o["vsync"], "insn_per_flip"), gg(d["vsync"], "insn_per_flip"))
+    rr("net_insn_per_flip", gg(o["vsync"], "net_insn_per_flip"), gg(d["vsync"], "net_insn_per_flip"))
+    rr("insn_other_cpus_per_flip", gg(o["vsync"], "insn_other_cpus_per_flip"), gg(d["vsync"], "insn_other_cpus_per_flip"))
     rr("client_cpu_per_flip", g(o["vsync"], "client_cpu_ms_per_flip"), g(d["vsync"], "client_cpu_ms_per_flip"))
     rr("net_cpu_per_flip", g(o["vsync"], "net_cpu_ms_per_flip"), g(d["vsync"], "net_cpu_ms_per_flip"))
     rr("modeset_on_p50", g(o["modeset_on_us"], "p50"), g(d["modeset_on_us"], "p50"))
@@ -489,6 +536,7 @@ def build_json(fig, machine, runs, cmd):
     P = J["paired"] = {
         "flip_rt_p50": paired(lambda f: f["flip"].get("by_round", {})),
         "cpu_per_flip": paired(lambda f: f["vsync"].get("by_round", {})),
+        "insn_per_flip": paired(lambda f: f["vsync"].get("insn_by_round", {})),
         "modeset_on_p50": paired(lambda f: f["modeset"].get("by_round", {})),
         "flip_rt_p99": paired(lambda f: f["flip"].get("p99_by_round", {})),
         "flip_async_rt_p50": paired(lambda f: f["aflip"].get("by_round", {})),
@@ -521,7 +569,17 @@ def build_json(fig, machine, runs, cmd):
                   "met": None if med(key) is None or note else med(key) <= limit,
                   "how": "ratio", "note": note})
 
-    target2("guest CPU per flip (backend at 60 Hz) <= 0.9x", "cpu_per_flip", R.get("cpu_per_flip"), 0.9)
+    # Judged on the instruction count where there is one (icount mode with insncount.so):
+    # the run time from /proc/schedstat moves with the host's I/O timing (BENCHMARKS.md)
+    if P.get("insn_per_flip"):
+        target2("guest CPU per flip (backend at 60 Hz) <= 0.9x, as instructions executed on"
+                " the guest's CPU", "insn_per_flip", R.get("insn_per_flip"), 0.9)
+        target2("guest CPU per flip (backend at 60 Hz), as run time (/proc/schedstat)",
+                "cpu_per_flip", R.get("cpu_per_flip"), 0.9,
+                "not judged: the run time moves with the host's I/O timing; the instruction"
+                " count above is the figure")
+    else:
+        target2("guest CPU per flip (backend at 60 Hz) <= 0.9x", "cpu_per_flip", R.get("cpu_per_flip"), 0.9)
     # The fastest flip each module offers a client (section 1): ours with
     # DRM_MODE_PAGE_FLIP_ASYNC, Debian's plain (it has no async flips, and its plain flip
     # completes at the backend's event already)
@@ -765,6 +823,20 @@ def md(J, extra_notes, mode="wall"):
     A("| CPU per flip ratio per round | %s | | median %s |" % (
         ", ".join("%.2fx" % x for x in pc["per_round"]) if pc else "n/a",
         fr(pc["median"]) if pc else "n/a"))
+    if g(vo, "insn_per_flip") is not None or g(vd, "insn_per_flip") is not None:
+        kin = lambda x: None if x is None else x / 1e3
+        A("| **instructions per flip on the guest's CPU** (insncount.so; thousands) | %s | %s | %s |" % (
+            fnum(kin(g(vo, "insn_per_flip")), "k", 1), fnum(kin(g(vd, "insn_per_flip")), "k", 1), fr(R.get("insn_per_flip"))))
+        pi = J["paired"].get("insn_per_flip")
+        A("| instructions per flip, ratio per round | %s | | median %s |" % (
+            ", ".join("%.3fx" % x for x in pi["per_round"]) if pi else "n/a",
+            fr(pi["median"]) if pi else "n/a"))
+        A("| of which the idle guest's background (its rate over 3 s before the flips) | %s | %s | |" % (
+            fnum(kin(g(vo, "idle_insn_per_flip_equiv")), "k", 1), fnum(kin(g(vd, "idle_insn_per_flip_equiv")), "k", 1)))
+        A("| instructions per flip minus that background | %s | %s | %s |" % (
+            fnum(kin(g(vo, "net_insn_per_flip")), "k", 1), fnum(kin(g(vd, "net_insn_per_flip")), "k", 1), fr(R.get("net_insn_per_flip"))))
+        A("| instructions per flip on the other CPU (dom0: the backend; Xen) | %s | %s | %s |" % (
+            fnum(kin(g(vo, "insn_other_cpus_per_flip")), "k", 1), fnum(kin(g(vd, "insn_other_cpus_per_flip")), "k", 1), fr(R.get("insn_other_cpus_per_flip"))))
     A("| idle guest's own background, per flip-time | %s | %s | |" % (
         fnum(g(vo, "idle_cpu_ms_per_flip_equiv"), " ms", 3), fnum(g(vd, "idle_cpu_ms_per_flip_equiv"), " ms", 3)))
     A("| CPU per flip minus that background | %s | %s | %s |" % (
@@ -1258,7 +1330,12 @@ def mode_intro(mode, machine):
                 " instructions executed, not the host. So every time below is an instruction"
                 " count (in virtual ns: the guest's and dom0's instructions together, as they"
                 " interleave) and the host's load does not enter it; what remains is the order"
-                " in which QEMU's I/O thread delivers disk and console completions."
+                " in which QEMU's I/O thread delivers disk and console completions. That order"
+                " moves run times taken from a clock (a guest's busy time includes whatever the"
+                " other vCPU executed in between); so the guest is pinned to Xen's CPU 1 and"
+                " dom0 to CPU 0, and a QEMU plugin (tests/bench/insncount.c) counts the"
+                " instructions each CPU executes between marks in xbench: the guest's CPU cost"
+                " as a count that nothing outside the guest moves (section 2)."
                 % machine.get("icount_spec", "shift=0,sleep=off"))
     return ("QEMU runs as in every rig scenario (multi-threaded TCG, each vCPU a host thread,"
             " clocks follow the host): times include the host's load.")

@@ -8,7 +8,10 @@
 # icount runs the rig's QEMU with instruction-counted time
 # (-icount shift=0,sleep=off; BENCH_ICOUNT overrides the argument): the guest's clock
 # follows the instructions executed, so every figure taken inside the guest is a count,
-# not the host's load; wall = the plain TCG run (two vCPU threads, host time).
+# not the host's load; it also pins the guest to Xen's CPU 1 and dom0 to CPU 0 and loads
+# tests/bench/insncount.so, which counts the instructions each CPU executes between
+# xbench's marks (the guest's CPU cost per flip as an instruction count);
+# wall = the plain TCG run (two vCPU threads, host time).
 # --parts (default all three): core = rounds of main (unpaced backend) + vsync (backend
 # at 60 Hz) per module, then the profile; scale = flips on 1/2/4/8 connectors at once,
 # one guest per module (buffer sizes are in main); displ_be = a second boot with
@@ -161,13 +164,19 @@ rig_boot() {
 	say "$mode mode, backend $be: $(wc -l < "$plan") guests in one boot: $(awk '{s = s (NR > 1 ? ", " : "") $3 "-" $4} END {print s}' "$plan")"
 	t0=$(date +%s)
 	echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$BB/$mode/machine-$be.txt"
+	rm -f "$BB/extra/dom0/bench/pin" "$BB/$mode/insn-$be.txt"
 	if [ "$mode" = icount ]; then
-		RIG_QEMU_ICOUNT=$ICOUNT_SPEC "$REPO/tests/rig/run.sh" --module ours --backend "$be" bench-suite
+		# the guest pinned to CPU 1, dom0 to CPU 0; insncount.so counts what each runs
+		echo 1 > "$BB/extra/dom0/bench/pin"
+		RIG_QEMU_ICOUNT=$ICOUNT_SPEC RIG_XEN_EXTRA=dom0_vcpus_pin \
+		RIG_QEMU_PLUGIN="$HERE/insncount.so,out=$BB/$mode/insn-$be.txt" \
+			"$REPO/tests/rig/run.sh" --module ours --backend "$be" bench-suite
 	else
 		RIG_QEMU_ICOUNT= "$REPO/tests/rig/run.sh" --module ours --backend "$be" bench-suite
 	fi 2>> "$BB/rig.err" | tee -a "$BB/$mode/runs.txt" | sed 's/^/bench: /' >&2
 	mkdir -p "$raw"
 	cp -a "$RIG_BUILD/results/$res/bench-suite" "$raw/bench-suite" 2>/dev/null || say "no results from the rig ($mode, $be)"
+	[ -f "$BB/$mode/insn-$be.txt" ] && cp "$BB/$mode/insn-$be.txt" "$raw/insn.txt"
 	cp "$plan" "$raw/plan.txt"
 	{ echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)"; echo "wall_s=$(( $(date +%s) - t0 ))"
 	  echo "qemu_s=$(cut -d' ' -f2 "$raw/bench-suite/qemu.txt" 2>/dev/null)"; } >> "$BB/$mode/machine-$be.txt"

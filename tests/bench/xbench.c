@@ -20,6 +20,11 @@
  *                  per iteration one flip per connector, all C in flight, then wait for
  *                  the C events; aggregate flip rate and the guest's CPU per flip
  *
+ * flip and idle take --insn-mark ID: the measured stretch starts and ends with marker
+ * instructions (no-ops) that tests/bench/insncount.c, a QEMU plugin, notes with every
+ * emulated CPU's instruction count so far; ID tells the marks apart (insn_mark=ID in
+ * the summary).
+ *
  * Summary lines go to stdout as "BENCH <test> key=value ...", raw samples (us) are
  * appended to --raw FILE as "BENCHRAW <name> v v v ...". Exit 0, or 1 with a
  * "BENCH <test> error=..." line.
@@ -49,10 +54,34 @@
 
 static struct {
 	int n, warmup, hold, conns, async;
+	long insn_mark;
 	unsigned int w, h;
 	const char *tag;
 	const char *raw;
-} opt = { .n = 100, .warmup = 10, .tag = "" };
+} opt = { .n = 100, .warmup = 10, .tag = "", .insn_mark = -1 };
+
+/*
+ * "nopl 0x49534e<code>(%rax)": a no-op that insncount.c recognises by its displacement.
+ * Codes: 0 begin, 1 end, 2 and 3 an id bit of 0 or 1 (least significant first).
+ */
+#define INSN_MARK(code) \
+	asm volatile(".byte 0x0f, 0x1f, 0x80, " #code ", 0x4e, 0x53, 0x49" ::: "memory")
+
+static void insn_mark(int end)
+{
+	if (opt.insn_mark < 0)
+		return;
+	for (int i = 0; i < 24; i++) {
+		if ((opt.insn_mark >> i) & 1)
+			INSN_MARK(3);
+		else
+			INSN_MARK(2);
+	}
+	if (end)
+		INSN_MARK(1);
+	else
+		INSN_MARK(0);
+}
 
 static int fd = -1;
 static const char *test = "?";
@@ -425,6 +454,7 @@ static void cmd_flip(void)
 			getrusage(RUSAGE_SELF, &r0);
 			read_stat(&s0);
 			tw0 = now_us();
+			insn_mark(0);
 		}
 		t0 = now_us();
 		if (drmModePageFlip(fd, crtc_id, b[next].fb, flags, NULL))
@@ -433,6 +463,7 @@ static void cmd_flip(void)
 		rt[i] = wait_event() - t0;
 		shown = next;
 	}
+	insn_mark(1);
 	tw1 = now_us();
 	read_stat(&s1);
 	getrusage(RUSAGE_SELF, &r1);
@@ -458,7 +489,8 @@ static void cmd_flip(void)
 	       d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]);
 	printf(" stat_intr=%llu stat_ctxt=%llu", s1.intr - s0.intr, s1.ctxt - s0.ctxt);
 	printf(" task_ms=%.3f", (s1.task_ns - s0.task_ns) / 1e6);
-	printf(" nvcsw=%ld nivcsw=%ld\n", r1.ru_nvcsw - r0.ru_nvcsw, r1.ru_nivcsw - r0.ru_nivcsw);
+	printf(" nvcsw=%ld nivcsw=%ld", r1.ru_nvcsw - r0.ru_nvcsw, r1.ru_nivcsw - r0.ru_nivcsw);
+	printf(" insn_mark=%ld\n", opt.insn_mark);
 	fflush(stdout);
 	raw("flip_rt_us", rt + opt.warmup, opt.n);
 	raw("flip_ioctl_us", io + opt.warmup, opt.n);
@@ -593,14 +625,16 @@ static void cmd_idle(void)
 	test = "idle";
 	read_stat(&s0);
 	t0 = now_us();
+	insn_mark(0);
 	usleep(opt.n * 1000);
+	insn_mark(1);
 	wall = (now_us() - t0) / 1e3;
 	read_stat(&s1);
 	printf("BENCH idle wall_ms=%.1f", wall);
 	for (int k = 0; k < 8; k++)
 		printf(" stat_%s_ms=%.1f", names[k], (double)(s1.f[k] - s0.f[k]) * 1e3 / hz);
-	printf(" stat_intr=%llu stat_ctxt=%llu task_ms=%.3f\n", s1.intr - s0.intr, s1.ctxt - s0.ctxt,
-	       (s1.task_ns - s0.task_ns) / 1e6);
+	printf(" stat_intr=%llu stat_ctxt=%llu task_ms=%.3f insn_mark=%ld\n", s1.intr - s0.intr,
+	       s1.ctxt - s0.ctxt, (s1.task_ns - s0.task_ns) / 1e6, opt.insn_mark);
 }
 
 /* ------------------------------------------------------------------ modeset */
@@ -731,6 +765,7 @@ static void cmd_multiflip(void)
 		if (i == opt.warmup) {
 			read_stat(&s0);
 			tw0 = now_us();
+			insn_mark(0);
 		}
 		t0 = now_us();
 		for (int c = 0; c < nh; c++) {
@@ -767,8 +802,8 @@ static void cmd_multiflip(void)
 	printf(" stat_user_ms=%.1f stat_nice_ms=%.1f stat_system_ms=%.1f stat_idle_ms=%.1f"
 	       " stat_iowait_ms=%.1f stat_irq_ms=%.1f stat_softirq_ms=%.1f stat_steal_ms=%.1f",
 	       d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]);
-	printf(" stat_intr=%llu stat_ctxt=%llu task_ms=%.3f\n", s1.intr - s0.intr, s1.ctxt - s0.ctxt,
-	       (s1.task_ns - s0.task_ns) / 1e6);
+	printf(" stat_intr=%llu stat_ctxt=%llu task_ms=%.3f insn_mark=%ld\n", s1.intr - s0.intr,
+	       s1.ctxt - s0.ctxt, (s1.task_ns - s0.task_ns) / 1e6, opt.insn_mark);
 	fflush(stdout);
 	for (int c = 0; c < nh; c++)
 		drmModeSetCrtc(fd, h[c].crtc, 0, 0, 0, NULL, 0, NULL);
@@ -791,6 +826,7 @@ int main(int argc, char **argv)
 		{ "ms", required_argument, NULL, 'n' },
 		{ "conns", required_argument, NULL, 'c' },
 		{ "async", no_argument, NULL, 'a' },
+		{ "insn-mark", required_argument, NULL, 'm' },
 		{ 0 }
 	};
 	const char *cmd;
@@ -813,6 +849,7 @@ int main(int argc, char **argv)
 		case 'r': opt.raw = optarg; break;
 		case 'c': opt.conns = atoi(optarg); break;
 		case 'a': opt.async = 1; break;
+		case 'm': opt.insn_mark = strtol(optarg, NULL, 0) & 0xffffff; break;
 		default: return 2;
 		}
 	}

@@ -35,7 +35,9 @@
 #      added to the guest's per-run cpio at / and to dom0's payload at /payload),
 #      RIG_QEMU_ICOUNT (x86_64: QEMU's -icount argument, e.g. "shift=0,sleep=off":
 #      instruction-counted virtual time, single-threaded TCG; tests/bench/run.sh uses it
-#      for its deterministic mode).
+#      for its deterministic mode), RIG_QEMU_PLUGIN (x86_64: QEMU's -plugin argument; the
+#      bench's instruction counter, tests/bench/insncount.c), RIG_XEN_EXTRA (x86_64: added
+#      to Xen's command line, e.g. dom0_vcpus_pin).
 set -uo pipefail
 
 RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -44,6 +46,8 @@ LOCK=${RIG_LOCK:-/tmp/drm_xen_front.cpu.lock}
 LOCK_WAIT=${RIG_LOCK_WAIT:-3600}
 QMEM=${RIG_QEMU_MEM:-1024}
 ICOUNT=${RIG_QEMU_ICOUNT:-}
+QPLUGIN=${RIG_QEMU_PLUGIN:-}
+XEN_EXTRA=${RIG_XEN_EXTRA:-}
 
 ARCH=x86_64
 MODULE=ours
@@ -341,6 +345,7 @@ boot() {
 	# instruction-counted time: QEMU runs the vCPUs round-robin in one thread, and the
 	# virtual clock (TSC, HPET, PIT, APIC timer) advances with the instructions executed
 	[ -n "$ICOUNT" ] && icountarg="-icount $ICOUNT"
+	[ -n "$QPLUGIN" ] && icountarg="$icountarg -plugin $QPLUGIN"
 	if [ "$BACKEND" = displ_be ]; then
 		mon=$st.mon
 		rm -f "$mon"
@@ -364,7 +369,7 @@ boot() {
 			'"$monarg $display $icountarg"' \
 			-serial file:"'"$serial"'" \
 			-kernel "'"$B"'/xen" \
-			-append "console=com1 com1=115200,8n1 dom0_mem='$((QMEM / 2))'M,max:'$((QMEM / 2))'M dom0_max_vcpus=1 loglvl=all guest_loglvl=all conring_size=256k noreboot=false" \
+			-append "console=com1 com1=115200,8n1 dom0_mem='$((QMEM / 2))'M,max:'$((QMEM / 2))'M dom0_max_vcpus=1 loglvl=all guest_loglvl=all conring_size=256k noreboot=false '"$XEN_EXTRA"'" \
 			-initrd "'"$B"'/vmlinux console=hvc0 earlyprintk=xen loglevel=4,'"$B"'/dom0.cpio.gz" \
 			-drive file="'"$st"'.tar",format=raw,if=none,id=pl,readonly=on \
 			-device virtio-blk-pci,drive=pl,serial=rigpayload \

@@ -34,7 +34,11 @@ bench_sub() {
 	fi
 	GUEST=bench-$n-$mod-$part
 	GLOG=/var/log/xen/console/guest-$GUEST.log
-	GUEST_CMDLINE="bench.module=$mod bench.part=$part"
+	GUEST_CMDLINE="bench.module=$mod bench.part=$part bench.n=$n"
+	# icount mode: the guest on CPU 1, dom0 on CPU 0 (Xen's dom0_vcpus_pin), so that the
+	# instructions CPU 1 executes are the guest's and Xen's work for it (insncount.c)
+	GUEST_CPUS=
+	[ -f /payload/bench/pin ] && GUEST_CPUS=$(cat /payload/bench/pin)
 	say "bench $n: round $rnd, $mod, $part"
 	fact "bench_sub_start_$n=$(up) r$rnd $mod $part"
 	if start_backend $args; then

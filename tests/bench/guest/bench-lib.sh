@@ -106,10 +106,14 @@ irq_deltas() {
 		name = $NF; printf "%s%s=%d", sep, name, $2 - b[$1]; sep = " " }' "$1" "$2"
 }
 
+# the instruction marks' ids (insncount.c): 4n for the vsync flips, 4n+1 for the idle
+# stretch before them, n being the guest's line in the plan
 part_vsync() {
-	bench_run idle xbench idle --ms 3000
+	local n
+	n=$(cmdline_arg bench.n)
+	bench_run idle xbench idle --ms 3000 --insn-mark $((${n:-0} * 4 + 1))
 	cat /proc/interrupts > /tmp/irq.0
-	bench_run vsync xbench flip --n ${BENCH_VSYNC_FLIPS:-240} --warmup 30 --tag vsync --raw $BENCH_RAW
+	bench_run vsync xbench flip --n ${BENCH_VSYNC_FLIPS:-240} --warmup 30 --tag vsync --raw $BENCH_RAW --insn-mark $((${n:-0} * 4))
 	cat /proc/interrupts > /tmp/irq.1
 	gsay "BENCH-INFO interrupts during the vsync flips (+warm-up), over $((${BENCH_VSYNC_FLIPS:-240} + 30)) flips, by source: $(irq_deltas /tmp/irq.0 /tmp/irq.1)"
 }
