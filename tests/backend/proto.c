@@ -1559,13 +1559,18 @@ static void handle_request(struct connector *c, const struct xendispl_req *req)
 		d->close_pending = true;
 }
 
+/*
+ * Until RING_FINAL_CHECK_FOR_REQUESTS() finds nothing: only that leaves req_event past
+ * req_prod, which a frontend that notifies only when req_event asks (upstream's does) needs
+ * before it notifies again. Stopping after some rounds with requests left, as this did once
+ * (8 rounds), stalled such a frontend for good when it pushed its next request during
+ * every final check (seen in make bench's icount mode); libxenbe loops the same way.
+ */
 void conn_process_ring(struct connector *c)
 {
-	unsigned int rounds = 8;
-
 	if (!c->sring || c->ring_dead)
 		return;
-	while (rounds--) {
+	for (;;) {
 		RING_IDX rp = *(volatile RING_IDX *)&c->sring->req_prod;
 		unsigned int guard = RING_SIZE(&c->ring);
 		int more;

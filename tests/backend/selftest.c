@@ -102,10 +102,19 @@ static void *f_share(uint32_t domid, uint32_t count, uint32_t *refs)
 	return f_map(domid, count, refs, true);
 }
 
+/* A frontend that pushes its next request as soon as it is notified on @eager_port */
+static int eager_port = -1;
+static unsigned int eager_left;
+static void (*eager_push)(void);
+
 static int f_notify(uint32_t port)
 {
 	if (port < ARRAY_SIZE(notifies))
 		notifies[port]++;
+	if (eager_left && (int)port == eager_port) {
+		eager_left--;
+		eager_push();
+	}
 	return 0;
 }
 
@@ -148,6 +157,27 @@ static void fe_setup(struct fe *f, struct connector *c)
 		fprintf(stderr, "selftest: attach failed\n");
 		exit(1);
 	}
+}
+
+/* Pushes a PG_FLIP as upstream's frontend does: the ring's notify check decides. */
+static void fe_push_flip(struct fe *f, uint64_t fb)
+{
+	struct xendispl_req req = { .operation = XENDISPL_OP_PG_FLIP };
+	int notify;
+
+	req.op.pg_flip.fb_cookie = fb;
+	req.id = f->next_id++;
+	memcpy(RING_GET_REQUEST(&f->ring, f->ring.req_prod_pvt), &req, sizeof(req));
+	f->ring.req_prod_pvt++;
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&f->ring, notify);
+	(void)notify;
+}
+
+static void fe0_push_flip(void)
+{
+	/* and wants to hear of every response, as upstream's interrupt handler asks */
+	fe[0].ring.sring->rsp_event = fe[0].ring.sring->rsp_prod + 1;
+	fe_push_flip(&fe[0], 0x2000);
 }
 
 /* Sends @req (id assigned), runs the backend, returns true with @rsp if answered. */
@@ -830,6 +860,32 @@ static void test_protocol(const char *dir)
 		conn_run_timers(c0, now_ns(), &(int64_t){ 0 });
 		got += fe_events(&fe[0], &cookie, &ids_ok);
 		CHECK(got == 70 && ids_ok, "70 events with sequential ids after draining (%u)", got);
+	}
+
+	/*
+	 * --- a frontend that pushes its next request while the backend answers the last:
+	 * every one is answered in one go, and req_event is left past req_prod, so that
+	 * the frontend notifies for the next (it notifies only when req_event asks) ---
+	 */
+	{
+		xen_displif_front_ring_t *fr = &fe[0].ring;
+		RING_IDX prod0 = fr->req_prod_pvt;
+
+		eager_port = c0->req_port;
+		eager_push = fe0_push_flip;
+		eager_left = 20;
+		fe0_push_flip();
+		conn_process_ring(c0);
+		eager_port = -1;
+		CHECK(eager_left == 0 && fr->sring->rsp_prod == prod0 + 21,
+		      "21 back-to-back requests answered in one go (%u)",
+		      fr->sring->rsp_prod - prod0);
+		CHECK(fr->sring->req_event == fr->sring->req_prod + 1,
+		      "req_event %u after req_prod %u", fr->sring->req_event, fr->sring->req_prod);
+		fr->rsp_cons = fr->sring->rsp_prod;
+		fe_events(&fe[0], &cookie, &ids_ok);
+		conn_run_timers(c0, now_ns(), &(int64_t){ 0 });
+		fe_events(&fe[0], &cookie, &ids_ok);
 	}
 
 	/* --- ring index sanity --- */
