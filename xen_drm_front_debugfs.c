@@ -61,18 +61,18 @@ static unsigned int op_slot(u8 op)
  * @front_info: the device
  * @op: the request's operation
  * @ret: what xen_drm_front_evtchnl_call() returns for it
- * @sent_at: when it was put on the ring, or 0 if it never was
+ * @us: its round trip in microseconds, or negative if it was never put on
+ *	the ring (ignored for a timeout)
  *
  * Context: front_info->io_lock held.
  */
 void xen_drm_front_stats_account(struct xen_drm_front_info *front_info,
-				 u8 op, int ret, ktime_t sent_at)
+				 u8 op, int ret, s64 us)
 {
 	struct xen_drm_front_op_stats *s = &front_info->stats.op[op_slot(op)];
-	u64 us;
 
 	lockdep_assert_held(&front_info->io_lock);
-	if (!sent_at) {
+	if (us < 0) {
 		s->not_sent++;
 		return;
 	}
@@ -83,9 +83,8 @@ void xen_drm_front_stats_account(struct xen_drm_front_info *front_info,
 	}
 	if (ret)
 		s->errors++;
-	us = ktime_us_delta(ktime_get(), sent_at);
 	s->last_us = us;
-	s->max_us = max(s->max_us, us);
+	s->max_us = max_t(u64, s->max_us, us);
 }
 
 /**

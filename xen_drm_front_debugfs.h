@@ -122,7 +122,7 @@ struct xen_drm_front_dbuf_info {
 
 const char *xen_drm_front_op_name(u8 op);
 void xen_drm_front_stats_account(struct xen_drm_front_info *front_info,
-				 u8 op, int ret, ktime_t sent_at);
+				 u8 op, int ret, s64 us);
 void xen_drm_front_acct_evtchnl(const struct xen_drm_front_evtchnl *evtchnl,
 				int sign);
 void xen_drm_front_dbuf_track(struct xen_drm_front_drm_info *drm_info,

@@ -85,8 +85,14 @@ static void evtchnl_finish_async(struct xen_drm_front_evtchnl *evtchnl,
 
 	evtchnl->u.req.pending = false;
 	evtchnl->u.req.async = false;
+	/*
+	 * Timed in jiffies: in a PV guest a clock read can cost a trap to
+	 * Xen, and this is once per flip; the tick's resolution still shows
+	 * a slow backend.
+	 */
 	xen_drm_front_stats_account(front_info, op, status,
-				    evtchnl->u.req.sent_at);
+				    jiffies_to_usecs(jiffies -
+						     evtchnl->u.req.sent_jiffies));
 	complete(&evtchnl->u.req.done);
 	xen_drm_front_on_response(front_info, evtchnl->index, op, status);
 }
@@ -537,7 +543,9 @@ static int evtchnl_post(struct xen_drm_front_evtchnl *evtchnl,
 	evtchnl->u.req.pending_op = req->operation;
 	reinit_completion(&evtchnl->u.req.done);
 	RING_PUSH_REQUESTS(ring);
-	evtchnl->u.req.sent_at = ktime_get();
+	evtchnl->u.req.sent_jiffies = jiffies;
+	if (!async)
+		evtchnl->u.req.sent_at = ktime_get();
 	return 0;
 }
 
@@ -563,23 +571,21 @@ static void evtchnl_timed_out(struct xen_drm_front_evtchnl *evtchnl)
 static void evtchnl_wait_async(struct xen_drm_front_evtchnl *evtchnl)
 {
 	struct xen_drm_front_info *front_info = evtchnl->front_info;
-	unsigned long flags;
-	ktime_t deadline;
-	s64 left_ms;
+	unsigned long flags, deadline;
+	long left;
 	bool async;
 
 	spin_lock_irqsave(&front_info->io_lock, flags);
 	async = evtchnl->u.req.pending && evtchnl->u.req.async;
-	deadline = ktime_add_ms(evtchnl->u.req.sent_at,
-				xen_drm_front_req_timeout_ms);
+	deadline = evtchnl->u.req.sent_jiffies +
+		   msecs_to_jiffies(xen_drm_front_req_timeout_ms);
 	spin_unlock_irqrestore(&front_info->io_lock, flags);
 	if (!async)
 		return;
 
-	left_ms = ktime_ms_delta(deadline, ktime_get());
-	if (left_ms > 0)
-		wait_for_completion_timeout(&evtchnl->u.req.done,
-					    msecs_to_jiffies(left_ms));
+	left = (long)(deadline - jiffies);
+	if (left > 0)
+		wait_for_completion_timeout(&evtchnl->u.req.done, left);
 
 	spin_lock_irqsave(&front_info->io_lock, flags);
 	if (evtchnl->u.req.pending && evtchnl->u.req.async) {
@@ -606,7 +612,8 @@ static int evtchnl_start(struct xen_drm_front_evtchnl *evtchnl,
 	spin_lock_irqsave(&front_info->io_lock, flags);
 	ret = evtchnl_post(evtchnl, req, async);
 	if (ret)
-		xen_drm_front_stats_account(front_info, req->operation, ret, 0);
+		xen_drm_front_stats_account(front_info, req->operation, ret,
+					    -1);
 	else
 		*sent_at = evtchnl->u.req.sent_at;
 	spin_unlock_irqrestore(&front_info->io_lock, flags);
@@ -646,7 +653,8 @@ static int evtchnl_call(struct xen_drm_front_evtchnl *evtchnl,
 			*resp = evtchnl->u.req.resp;
 		refused = ret && evtchnl->state == EVTCHNL_STATE_CONNECTED;
 	}
-	xen_drm_front_stats_account(front_info, req->operation, ret, sent_at);
+	xen_drm_front_stats_account(front_info, req->operation, ret,
+				    ktime_us_delta(ktime_get(), sent_at));
 	spin_unlock_irqrestore(&front_info->io_lock, flags);
 	mutex_unlock(&evtchnl->u.req.lock);
 	/*

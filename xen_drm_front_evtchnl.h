@@ -52,7 +52,9 @@ enum xen_drm_front_evtchnl_type {
  * @u.req.pending: a request is waiting for its response
  * @u.req.async: that request was sent by xen_drm_front_evtchnl_send(): its
  *	response is taken in the IRQ and nobody waits for it
- * @u.req.sent_at: when that request was put on the ring
+ * @u.req.sent_at: when that request was put on the ring, if somebody waits
+ *	for its response (unset for @u.req.async ones)
+ * @u.req.sent_jiffies: when that request was put on the ring, in jiffies
  * @u.req.pending_id: id of that request
  * @u.req.pending_op: operation of that request
  * @u.req.resp: copy of the matching response, valid after @u.req.done
@@ -80,6 +82,7 @@ struct xen_drm_front_evtchnl {
 			bool pending;
 			bool async;
 			ktime_t sent_at;
+			unsigned long sent_jiffies;
 			u16 pending_id;
 			u8 pending_op;
 			struct xendispl_resp resp;

@@ -796,10 +796,11 @@ static bool vblank_on_frame_done(struct xen_drm_front_drm_pipeline *pipeline)
 				      ktime_add(pipeline->last_vblank,
 						pipeline->vblank_period),
 				      HRTIMER_MODE_ABS);
-		else
+		else	/* relative to @now: no second clock read */
 			hrtimer_start(&pipeline->vblank_timer,
-				      pipeline->vblank_period * 5 / 4,
-				      HRTIMER_MODE_REL);
+				      ktime_add(now,
+						pipeline->vblank_period * 5 / 4),
+				      HRTIMER_MODE_ABS);
 	}
 	spin_unlock_irqrestore(&pipeline->vblank_lock, flags);
 	if (tick)
@@ -983,15 +984,20 @@ static bool crtc_get_vblank_timestamp(struct drm_crtc *crtc, int *max_error,
 		container_of(crtc, struct xen_drm_front_drm_pipeline, pipe.crtc);
 	s64 period, since;
 	unsigned long flags;
+	ktime_t now;
 
 	spin_lock_irqsave(&pipeline->vblank_lock, flags);
 	*vblank_time = pipeline->last_vblank;
-	period = ktime_to_ns(pipeline->vblank_period);
-	since = ktime_to_ns(ktime_sub(ktime_get(), pipeline->last_vblank));
-	if (!pipeline->vblank_on && since > 0)
-		*vblank_time = period <= 0 ? ktime_get() :
-			ktime_add_ns(pipeline->last_vblank,
-				     div64_s64(since, period) * period);
+	/* Only then the clock: each vblank counted asks, and it is not free. */
+	if (!pipeline->vblank_on) {
+		now = ktime_get();
+		period = ktime_to_ns(pipeline->vblank_period);
+		since = ktime_to_ns(ktime_sub(now, pipeline->last_vblank));
+		if (since > 0)
+			*vblank_time = period <= 0 ? now :
+				ktime_add_ns(pipeline->last_vblank,
+					     div64_s64(since, period) * period);
+	}
 	spin_unlock_irqrestore(&pipeline->vblank_lock, flags);
 	return true;
 }

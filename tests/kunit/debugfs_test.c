@@ -311,6 +311,30 @@ static void dbg_stats_sent(struct kunit *test)
 			1);
 }
 
+/*
+ * A flip's PG_FLIP, sent without waiting, is timed to the tick (no clock
+ * read per flip): answered 60 ms late, its round trip says about that.
+ */
+static void dbg_stats_async_round_trip(struct kunit *test)
+{
+	struct kt_dev *kd = dbg_up(test, 1, false);
+	struct xen_drm_front_op_stats s;
+
+	kd->be.sync = false;
+	KUNIT_ASSERT_EQ(test, xen_drm_front_page_flip(kd->front_info, 0, 1000),
+			0);
+	msleep(60);
+	fake_be_process(&kd->be, 0);
+	s = dbg_op_stats(kd, XENDISPL_OP_PG_FLIP);
+	KUNIT_EXPECT_EQ(test, s.sent, 1);
+	KUNIT_EXPECT_EQ(test, s.errors + s.timeouts + s.not_sent, 0);
+	/* A tick either side: jiffies_to_usecs() of whole ticks. */
+	KUNIT_EXPECT_GE(test, s.last_us, 60000 - jiffies_to_usecs(1));
+	KUNIT_EXPECT_LT(test, s.last_us, 10 * USEC_PER_SEC);
+	KUNIT_EXPECT_EQ(test, s.max_us, s.last_us);
+	kd->be.sync = true;
+}
+
 /* Error responses, timeouts and requests refused while stalled. */
 static void dbg_stats_errors_timeouts(struct kunit *test)
 {
@@ -456,6 +480,7 @@ static struct kunit_case dbg_cases[] = {
 	KUNIT_CASE(dbg_acct_be_alloc),
 	KUNIT_CASE(dbg_acct_out_of_grants),
 	KUNIT_CASE(dbg_stats_sent),
+	KUNIT_CASE(dbg_stats_async_round_trip),
 	KUNIT_CASE(dbg_stats_errors_timeouts),
 	KUNIT_CASE(dbg_show_state),
 	KUNIT_CASE(dbg_show_buffers),
