@@ -85,6 +85,7 @@ static void evtchnl_finish_async(struct xen_drm_front_evtchnl *evtchnl,
 
 	evtchnl->u.req.pending = false;
 	evtchnl->u.req.async = false;
+	evtchnl->u.req.waiter = false;
 	/*
 	 * Timed in jiffies: in a PV guest a clock read can cost a trap to
 	 * Xen, and this is once per flip; the tick's resolution still shows
@@ -151,42 +152,72 @@ static void evtchnl_on_response(struct xen_drm_front_evtchnl *evtchnl,
 	complete(&evtchnl->u.req.done);
 }
 
+/*
+ * Called with io_lock held: take the responses the backend put on a
+ * request ring. Return: true if it put any (or broke the ring).
+ */
+static bool evtchnl_take_responses(struct xen_drm_front_evtchnl *evtchnl)
+{
+	struct xen_displif_front_ring *ring = &evtchnl->u.req.ring;
+	struct xendispl_resp resp;
+	RING_IDX i, rp;
+
+	if (evtchnl->state != EVTCHNL_STATE_CONNECTED)
+		return false;
+	rp = READ_ONCE(ring->sring->rsp_prod);
+	/* Read the responses only after their producer index. */
+	virt_rmb();
+	if (rp - ring->rsp_cons > ring->req_prod_pvt - ring->rsp_cons) {
+		dev_err(&evtchnl->front_info->xb_dev->dev,
+			"connector %u: backend response producer %u is beyond our requests (%u..%u), ring disabled\n",
+			evtchnl->index, rp, ring->rsp_cons, ring->req_prod_pvt);
+		evtchnl_mark_broken(evtchnl);
+		return true;
+	}
+	if (rp == ring->rsp_cons)
+		return false;
+	for (i = ring->rsp_cons; i != rp; i++) {
+		RING_COPY_RESPONSE(ring, i, &resp);
+		evtchnl_on_response(evtchnl, &resp);
+	}
+	ring->rsp_cons = rp;
+	return true;
+}
+
+/*
+ * Called with io_lock held: have the backend notify (the ring's rsp_event)
+ * only a response somebody waits for. The response to a request sent
+ * without waiting (PG_FLIP) would wake the guest for nothing: the frame's
+ * EVT_PG_FLIP follows, and takes it (evtchnl_evt_interrupt()); else the
+ * next request, xen_drm_front_evtchnl_settle() or a look from the vblank
+ * timer (xen_drm_front_evtchnl_poll()) does. Return: true if responses
+ * came meanwhile, which the caller must take.
+ */
+static bool evtchnl_arm(struct xen_drm_front_evtchnl *evtchnl)
+{
+	struct xen_displif_front_ring *ring = &evtchnl->u.req.ring;
+	bool notify = evtchnl->u.req.pending &&
+		      (!evtchnl->u.req.async || evtchnl->u.req.waiter);
+
+	ring->sring->rsp_event = ring->rsp_cons + notify;
+	/* The backend reads rsp_event after rsp_prod: so we, the other way. */
+	virt_mb();
+	return RING_HAS_UNCONSUMED_RESPONSES(ring);
+}
+
 static irqreturn_t evtchnl_req_interrupt(int irq, void *dev_id)
 {
 	struct xen_drm_front_evtchnl *evtchnl = dev_id;
 	struct xen_drm_front_info *front_info = evtchnl->front_info;
-	struct xen_displif_front_ring *ring = &evtchnl->u.req.ring;
 	unsigned int eoi_flags = XEN_EOI_FLAG_SPURIOUS;
-	struct xendispl_resp resp;
 	unsigned long flags;
-	RING_IDX i, rp;
-	int more;
 
 	spin_lock_irqsave(&front_info->io_lock, flags);
-	if (evtchnl->state != EVTCHNL_STATE_CONNECTED)
-		goto out;
 	do {
-		rp = READ_ONCE(ring->sring->rsp_prod);
-		/* Read the responses only after their producer index. */
-		virt_rmb();
-		if (rp - ring->rsp_cons > ring->req_prod_pvt - ring->rsp_cons) {
-			dev_err(&front_info->xb_dev->dev,
-				"connector %u: backend response producer %u is beyond our requests (%u..%u), ring disabled\n",
-				evtchnl->index, rp, ring->rsp_cons,
-				ring->req_prod_pvt);
-			evtchnl_mark_broken(evtchnl);
+		if (evtchnl_take_responses(evtchnl))
 			eoi_flags = 0;
-			goto out;
-		}
-		for (i = ring->rsp_cons; i != rp; i++) {
-			RING_COPY_RESPONSE(ring, i, &resp);
-			evtchnl_on_response(evtchnl, &resp);
-			eoi_flags = 0;
-		}
-		ring->rsp_cons = rp;
-		RING_FINAL_CHECK_FOR_RESPONSES(ring, more);
-	} while (more);
-out:
+	} while (evtchnl->state == EVTCHNL_STATE_CONNECTED &&
+		 evtchnl_arm(evtchnl));
 	spin_unlock_irqrestore(&front_info->io_lock, flags);
 	xen_irq_lateeoi(irq, eoi_flags);
 	return IRQ_HANDLED;
@@ -198,6 +229,7 @@ static irqreturn_t evtchnl_evt_interrupt(int irq, void *dev_id)
 	struct xen_drm_front_info *front_info = evtchnl->front_info;
 	struct xendispl_event_page *page = evtchnl->u.evt.page;
 	unsigned int eoi_flags = XEN_EOI_FLAG_SPURIOUS;
+	struct xen_drm_front_evtchnl *req;
 	struct xendispl_evt evt;
 	unsigned long flags;
 	u32 cons, prod;
@@ -205,6 +237,10 @@ static irqreturn_t evtchnl_evt_interrupt(int irq, void *dev_id)
 	spin_lock_irqsave(&front_info->io_lock, flags);
 	if (evtchnl->state != EVTCHNL_STATE_CONNECTED)
 		goto out;
+	/* The flip's response, unnotified (evtchnl_arm()), before its frame. */
+	req = &container_of(evtchnl, struct xen_drm_front_evtchnl_pair, evt)->req;
+	if (evtchnl_take_responses(req))
+		evtchnl_arm(req);
 	prod = READ_ONCE(page->in_prod);
 	/* Read the events only after their producer index. */
 	virt_rmb();
@@ -330,15 +366,21 @@ fail:
 
 static void evtchnl_free_pairs(struct xen_drm_front_info *front_info)
 {
+	struct xen_drm_front_evtchnl_pair *pairs;
+	unsigned long flags;
 	unsigned int i;
 
 	for (i = 0; i < front_info->num_evt_pairs; i++) {
 		evtchnl_free(front_info, &front_info->evt_pairs[i].req);
 		evtchnl_free(front_info, &front_info->evt_pairs[i].evt);
 	}
-	kfree(front_info->evt_pairs);
+	/* xen_drm_front_evtchnl_poll() looks at them under io_lock only. */
+	spin_lock_irqsave(&front_info->io_lock, flags);
+	pairs = front_info->evt_pairs;
 	front_info->evt_pairs = NULL;
 	front_info->num_evt_pairs = 0;
+	spin_unlock_irqrestore(&front_info->io_lock, flags);
+	kfree(pairs);
 }
 
 /**
@@ -521,6 +563,8 @@ static int evtchnl_post(struct xen_drm_front_evtchnl *evtchnl,
 {
 	struct xen_displif_front_ring *ring = &evtchnl->u.req.ring;
 
+	/* Late answers still on the ring: else they would hide ours. */
+	evtchnl_take_responses(evtchnl);
 	if (evtchnl->state != EVTCHNL_STATE_CONNECTED)
 		return -EIO;
 	/*
@@ -539,9 +583,12 @@ static int evtchnl_post(struct xen_drm_front_evtchnl *evtchnl,
 	ring->req_prod_pvt++;
 	evtchnl->u.req.pending = true;
 	evtchnl->u.req.async = async;
+	evtchnl->u.req.waiter = false;
 	evtchnl->u.req.pending_id = req->id;
 	evtchnl->u.req.pending_op = req->operation;
 	reinit_completion(&evtchnl->u.req.done);
+	/* Ordered before the request by RING_PUSH_REQUESTS()'s barrier. */
+	ring->sring->rsp_event = ring->rsp_cons + !async;
 	RING_PUSH_REQUESTS(ring);
 	evtchnl->u.req.sent_jiffies = jiffies;
 	if (!async)
@@ -576,7 +623,18 @@ static void evtchnl_wait_async(struct xen_drm_front_evtchnl *evtchnl)
 	bool async;
 
 	spin_lock_irqsave(&front_info->io_lock, flags);
+	/* Its response may be on the ring, unnotified: see evtchnl_arm(). */
+	if (evtchnl->u.req.pending && evtchnl->u.req.async &&
+	    evtchnl_take_responses(evtchnl))
+		evtchnl_arm(evtchnl);
 	async = evtchnl->u.req.pending && evtchnl->u.req.async;
+	if (async) {
+		/* Not yet: now we wait, so have it notified. */
+		evtchnl->u.req.waiter = true;
+		while (evtchnl_arm(evtchnl) && evtchnl_take_responses(evtchnl))
+			;
+		async = evtchnl->u.req.pending && evtchnl->u.req.async;
+	}
 	deadline = evtchnl->u.req.sent_jiffies +
 		   msecs_to_jiffies(xen_drm_front_req_timeout_ms);
 	spin_unlock_irqrestore(&front_info->io_lock, flags);
@@ -588,6 +646,7 @@ static void evtchnl_wait_async(struct xen_drm_front_evtchnl *evtchnl)
 		wait_for_completion_timeout(&evtchnl->u.req.done, left);
 
 	spin_lock_irqsave(&front_info->io_lock, flags);
+	evtchnl->u.req.waiter = false;
 	if (evtchnl->u.req.pending && evtchnl->u.req.async) {
 		evtchnl_timed_out(evtchnl);
 		evtchnl_finish_async(evtchnl, -ETIMEDOUT);
@@ -773,4 +832,31 @@ void xen_drm_front_evtchnl_settle(struct xen_drm_front_info *front_info,
 		mutex_unlock(&evtchnl->u.req.lock);
 	}
 	up_read(&front_info->pairs_sem);
+}
+
+/**
+ * xen_drm_front_evtchnl_poll() - take the responses waiting on a request ring
+ * @front_info: the device
+ * @conn_idx: the connector whose request ring to look at
+ *
+ * The response to a request sent without waiting comes unnotified (a flip's
+ * would wake the guest only to learn what the frame's EVT_PG_FLIP tells);
+ * the vblank timer looks here while a flip is in flight, so that a refused
+ * flip is over within a frame, not at the frame-done timeout.
+ *
+ * Context: any, including IRQ.
+ */
+void xen_drm_front_evtchnl_poll(struct xen_drm_front_info *front_info,
+				unsigned int conn_idx)
+{
+	struct xen_drm_front_evtchnl *evtchnl;
+	unsigned long flags;
+
+	spin_lock_irqsave(&front_info->io_lock, flags);
+	if (conn_idx < front_info->num_evt_pairs) {
+		evtchnl = &front_info->evt_pairs[conn_idx].req;
+		if (evtchnl_take_responses(evtchnl))
+			evtchnl_arm(evtchnl);
+	}
+	spin_unlock_irqrestore(&front_info->io_lock, flags);
 }

@@ -52,6 +52,8 @@ enum xen_drm_front_evtchnl_type {
  * @u.req.pending: a request is waiting for its response
  * @u.req.async: that request was sent by xen_drm_front_evtchnl_send(): its
  *	response is taken in the IRQ and nobody waits for it
+ * @u.req.waiter: somebody waits for that @u.req.async request's response:
+ *	have it notified (see evtchnl_arm())
  * @u.req.sent_at: when that request was put on the ring, if somebody waits
  *	for its response (unset for @u.req.async ones)
  * @u.req.sent_jiffies: when that request was put on the ring, in jiffies
@@ -81,6 +83,7 @@ struct xen_drm_front_evtchnl {
 			u16 next_id;
 			bool pending;
 			bool async;
+			bool waiter;
 			ktime_t sent_at;
 			unsigned long sent_jiffies;
 			u16 pending_id;
@@ -120,6 +123,8 @@ int xen_drm_front_evtchnl_send(struct xen_drm_front_info *front_info,
 			       unsigned int conn_idx, struct xendispl_req *req);
 void xen_drm_front_evtchnl_settle(struct xen_drm_front_info *front_info,
 				  unsigned int conn_idx);
+void xen_drm_front_evtchnl_poll(struct xen_drm_front_info *front_info,
+				unsigned int conn_idx);
 int xen_drm_front_evtchnl_status_to_errno(s32 status);
 
 #endif /* __XEN_DRM_FRONT_EVTCHNL_H_ */

@@ -740,6 +740,7 @@ static enum hrtimer_restart vblank_timer_fn(struct hrtimer *timer)
 			     vblank_timer);
 	unsigned long flags;
 	bool tick;
+	int idx;
 
 	spin_lock_irqsave(&pipeline->vblank_lock, flags);
 	/* Off, or re-armed by a frame done while this callback waited. */
@@ -753,6 +754,17 @@ static enum hrtimer_restart vblank_timer_fn(struct hrtimer *timer)
 	if (!tick)
 		return HRTIMER_NORESTART;
 	drm_crtc_handle_vblank(&pipeline->pipe.crtc);
+	/*
+	 * A flip's PG_FLIP response comes unnotified: look for it, so that a
+	 * refused flip is over now, not at the frame-done timeout.
+	 */
+	if (READ_ONCE(pipeline->pending_event) &&
+	    !READ_ONCE(pipeline->pending_done) &&
+	    drm_dev_enter(pipeline->pipe.crtc.dev, &idx)) {
+		xen_drm_front_evtchnl_poll(dev_front_info(pipeline->pipe.crtc.dev),
+					   pipeline->index);
+		drm_dev_exit(idx);
+	}
 	/* A flip the backend showed since completes at this vblank. */
 	if (READ_ONCE(pipeline->pending_done)) {
 		cancel_delayed_work(&pipeline->frame_done_work);

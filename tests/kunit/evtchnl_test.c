@@ -629,13 +629,16 @@ static void ev_ring_full(struct kunit *test)
 
 /*
  * A request sent without waiting (PG_FLIP, from the commit path) returns
- * at once. The ring still carries one request at a time: the next one
- * goes once the first is answered.
+ * at once, and its answer comes unnotified: nobody waits for it, so it
+ * does not interrupt the guest; whoever looks next takes it. The ring
+ * still carries one request at a time: the next one goes once the first
+ * is answered.
  */
 static void ev_send_async(struct kunit *test)
 {
 	struct ev_ctx *ctx = test->priv;
 	struct xen_drm_front_evtchnl *ch;
+	unsigned int irqs;
 
 	ev_up(test, 1);
 	ch = req_chan(ctx, 0);
@@ -644,12 +647,85 @@ static void ev_send_async(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, ch->u.req.pending);
 	KUNIT_EXPECT_TRUE(test, ch->u.req.async);
 	KUNIT_EXPECT_EQ(test, ch->u.req.ring.req_prod_pvt, 1);
+	irqs = fake_irq_eoi_count(ch->irq);
 	fake_be_process(&ctx->be, 0);
+	KUNIT_EXPECT_EQ(test, ctx->be.num_resp, 1);
+	KUNIT_EXPECT_EQ(test, fake_irq_eoi_count(ch->irq), irqs);
+	KUNIT_EXPECT_TRUE(test, ch->u.req.pending);
+	xen_drm_front_evtchnl_poll(ctx->fi, 0);
 	KUNIT_EXPECT_FALSE(test, ch->u.req.pending);
 	KUNIT_EXPECT_EQ(test, ch->u.req.ring.rsp_cons, 1);
 	ctx->be.sync = true;
 	KUNIT_EXPECT_EQ(test, call_op(ctx, 0, XENDISPL_OP_SET_CONFIG), 0);
 	KUNIT_EXPECT_EQ(test, ch->u.req.ring.req_prod_pvt, 2);
+	/* Somebody waited for that one: it was notified. */
+	KUNIT_EXPECT_EQ(test, fake_irq_eoi_count(ch->irq), irqs + 1);
+}
+
+/* The next request takes an answer nobody took, without waiting. */
+static void ev_send_async_then_call(struct kunit *test)
+{
+	struct ev_ctx *ctx = test->priv;
+	struct xen_drm_front_evtchnl *ch;
+	ktime_t start;
+
+	ev_up(test, 1);
+	ch = req_chan(ctx, 0);
+	xen_drm_front_req_timeout_ms = 3000;
+	ctx->be.sync = false;
+	KUNIT_ASSERT_EQ(test, send_op(ctx, 0, XENDISPL_OP_PG_FLIP), 0);
+	fake_be_process(&ctx->be, 0);
+	KUNIT_EXPECT_TRUE(test, ch->u.req.pending);
+	ctx->be.sync = true;
+	start = ktime_get();
+	KUNIT_EXPECT_EQ(test, call_op(ctx, 0, XENDISPL_OP_SET_CONFIG), 0);
+	KUNIT_EXPECT_LT(test, ktime_ms_delta(ktime_get(), start), 1500);
+	KUNIT_EXPECT_EQ(test, ch->u.req.ring.rsp_cons, 2);
+	KUNIT_EXPECT_FALSE(test, ch->u.req.stalled);
+}
+
+/* Answers what is on connector 0's ring (already logged or not). */
+static void ev_answer_timer_fn(struct timer_list *t)
+{
+	struct ev_ctx *ctx = from_timer(ctx, t, timer);
+
+	fake_be_process(&ctx->be, 0);
+}
+
+static void ev_process_conn0(struct ev_ctx *ctx)
+{
+	fake_be_process(&ctx->be, 0);
+}
+
+/*
+ * Not answered yet when the next request comes: that one waits, and has
+ * the answer notified, so it goes as soon as the answer is there (not at
+ * the first one's timeout).
+ */
+static void ev_send_async_waiter_notified(struct kunit *test)
+{
+	struct ev_ctx *ctx = test->priv;
+	struct xen_drm_front_evtchnl *ch;
+	unsigned int irqs;
+	ktime_t start;
+
+	ev_up(test, 1);
+	ch = req_chan(ctx, 0);
+	xen_drm_front_req_timeout_ms = 3000;
+	ctx->be.sync = false;
+	KUNIT_ASSERT_EQ(test, send_op(ctx, 0, XENDISPL_OP_PG_FLIP), 0);
+	irqs = fake_irq_eoi_count(ch->irq);
+	/* The timer answers the PG_FLIP; the notify hook the SET_CONFIG. */
+	ctx->be.sync = true;
+	ctx->timer_fn = ev_process_conn0;	/* for ev_exit() */
+	timer_setup(&ctx->timer, ev_answer_timer_fn, 0);
+	mod_timer(&ctx->timer, jiffies + msecs_to_jiffies(50));
+	start = ktime_get();
+	KUNIT_EXPECT_EQ(test, call_op(ctx, 0, XENDISPL_OP_SET_CONFIG), 0);
+	KUNIT_EXPECT_LT(test, ktime_ms_delta(ktime_get(), start), 1500);
+	KUNIT_EXPECT_EQ(test, fake_irq_eoi_count(ch->irq), irqs + 2);
+	KUNIT_EXPECT_FALSE(test, ch->u.req.stalled);
+	KUNIT_EXPECT_FALSE(test, ch->u.req.waiter);
 }
 
 /*
@@ -895,6 +971,8 @@ static struct kunit_case evtchnl_cases[] = {
 	KUNIT_CASE(ev_free_all_releases_waiter),
 	KUNIT_CASE(ev_ring_full),
 	KUNIT_CASE(ev_send_async),
+	KUNIT_CASE(ev_send_async_then_call),
+	KUNIT_CASE(ev_send_async_waiter_notified),
 	KUNIT_CASE(ev_send_async_unanswered),
 	KUNIT_CASE(ev_send_async_disconnect),
 	KUNIT_CASE(ev_hostile_rsp_prod_ahead),

@@ -1594,6 +1594,7 @@ void fake_be_process(struct fake_be *be, unsigned int conn)
 	bool answered = false;
 	u64 shown = 0;
 	RING_IDX rp;
+	int notify;
 
 	spin_lock_irqsave(&be->lock, flags);
 	rp = READ_ONCE(ring->sring->req_prod);
@@ -1638,9 +1639,10 @@ void fake_be_process(struct fake_be *be, unsigned int conn)
 		be->num_resp++;
 		answered = true;
 	}
-	RING_PUSH_RESPONSES(ring);
+	/* As displ_be (libxenbe) and the rig's backend: rsp_event decides. */
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(ring, notify);
 	spin_unlock_irqrestore(&be->lock, flags);
-	if (answered)
+	if (answered && notify)
 		fake_irq_raise(c->req_irq);
 	if (shown && be->auto_flip_evt)
 		fake_be_send_event(be, conn, XENDISPL_EVT_PG_FLIP, shown, true);

@@ -250,7 +250,10 @@ struct fake_be {
 int fake_be_attach(struct kunit *test, struct fake_be *be,
 		   struct fake_xb_dev *fdev, unsigned int num_conns);
 void fake_be_detach(struct fake_be *be);
-/* Answer every request waiting on a connector's ring, raise its IRQ. */
+/*
+ * Answer every request waiting on a connector's ring; raise its IRQ if the
+ * ring's rsp_event asks for it.
+ */
 void fake_be_process(struct fake_be *be, unsigned int conn);
 /* Put an event on a connector's event page, optionally raise the IRQ. */
 void fake_be_send_event(struct fake_be *be, unsigned int conn, u8 type,

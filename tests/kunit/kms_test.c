@@ -1425,8 +1425,33 @@ static void kms_frame_done_work_only_overdue(struct kunit *test)
 }
 
 /*
- * The PG_FLIP response may come after the commit ended. A refusal still
- * completes the flip at once and marks the link bad.
+ * A flip interrupts the guest once: its PG_FLIP response comes unnotified
+ * and the EVT_PG_FLIP's interrupt takes it, then completes the flip.
+ */
+static void kms_flip_one_interrupt(struct kunit *test)
+{
+	struct kt_dev *kd = kms_up(test, 1, false);
+	struct kt_fb *a = kms_fb_xrgb(test);
+	struct kt_fb *b = kms_fb_xrgb(test);
+	struct xen_drm_front_evtchnl_pair *pair = &kd->front_info->evt_pairs[0];
+	unsigned int req_irqs, evt_irqs;
+
+	KUNIT_ASSERT_EQ(test, kt_commit_enable(kd, 0, a->fb), 0);
+	req_irqs = fake_irq_eoi_count(pair->req.irq);
+	evt_irqs = fake_irq_eoi_count(pair->evt.irq);
+	KUNIT_ASSERT_EQ(test, kt_commit_flip_sync(kd, 0, b->fb), 0);
+	KUNIT_EXPECT_TRUE(test, kt_flip_done(kd, 0));
+	KUNIT_EXPECT_EQ(test, fake_irq_eoi_count(pair->req.irq), req_irqs);
+	KUNIT_EXPECT_EQ(test, fake_irq_eoi_count(pair->evt.irq), evt_irqs + 1);
+	KUNIT_EXPECT_FALSE(test, pair->req.u.req.pending);
+	KUNIT_EXPECT_EQ(test, pair->req.u.req.ring.rsp_cons,
+			pair->req.u.req.ring.req_prod_pvt);
+}
+
+/*
+ * The PG_FLIP response may come after the commit ended, and unnotified. A
+ * refusal still completes the flip within a frame (the vblank timer looks
+ * for the response) and marks the link bad.
  */
 static void kms_flip_refused_after_commit(struct kunit *test)
 {
@@ -1995,6 +2020,7 @@ static struct kunit_case kms_cases[] = {
 	KUNIT_CASE(kms_flip_release_no_work),
 	KUNIT_CASE(kms_flip_released_while_settling),
 	KUNIT_CASE(kms_frame_done_work_only_overdue),
+	KUNIT_CASE(kms_flip_one_interrupt),
 	KUNIT_CASE(kms_flip_refused_after_commit),
 	KUNIT_CASE(kms_flip_unanswered_link_bad),
 	KUNIT_CASE(kms_flip_error_one_hotplug),
