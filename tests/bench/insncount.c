@@ -19,6 +19,13 @@
  * so that marks can be told apart without reading guest registers, which this plugin
  * API version (QEMU 7.2's, version 1) cannot do.
  *
+ * With prof=1 it also profiles each marked stretch: at its end mark it writes, for every
+ * translated block the marking CPU executed since the begin mark, the instructions
+ * executed there and the times it ran ("prof <id> <vaddr> <instructions> <runs>",
+ * blocks at the same address merged; a function's first block runs once per call);
+ * tests/bench/report.py maps the addresses to the guest's functions. The profile
+ * assumes one thread runs all CPUs, as in icount mode (the only one that loads it).
+ *
  * Build: cc -shared -fPIC -O2 -o insncount.so insncount.c (no QEMU headers needed:
  * the few entry points of the stable plugin API used are declared below).
  */
@@ -26,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define EXPORT __attribute__((visibility("default")))
@@ -53,6 +61,7 @@ void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn,
 					    qemu_plugin_vcpu_udata_cb_t cb,
 					    enum qemu_plugin_cb_flags flags, void *udata);
 size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
+uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
 struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
 const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
 size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
@@ -70,10 +79,84 @@ static uint32_t id_bits[MAX_CPUS], id_len[MAX_CPUS];
 static unsigned int ncpus = 1;
 static FILE *out;
 
+/*
+ * The profile: one record per translated block (never freed: QEMU may run a block
+ * after a flush of its cache has begun, and a record is small). A block executed in
+ * a profiled stretch goes on the "touched" list once, so that the end mark writes and
+ * resets only those.
+ */
+struct tb_rec {
+	uint64_t vaddr;
+	uint64_t insns;		/* executed in the current stretch, on prof_cpu */
+	uint64_t execs;		/* times the block ran in it */
+	unsigned int n;
+	struct tb_rec *next_touched;
+};
+
+static bool prof;
+static int prof_cpu = -1;
+static struct tb_rec *touched;
+static struct tb_rec end_of_list;
+
 static void on_tb(unsigned int cpu, void *udata)
 {
-	if (cpu < MAX_CPUS)
-		count[cpu] += (uintptr_t)udata;
+	struct tb_rec *r = udata;
+
+	if (cpu >= MAX_CPUS)
+		return;
+	count[cpu] += r->n;
+	if ((int)cpu != prof_cpu)
+		return;
+	if (!r->next_touched) {
+		r->next_touched = touched;
+		touched = r;
+	}
+	r->insns += r->n;
+	r->execs++;
+}
+
+static int cmp_vaddr(const void *a, const void *b)
+{
+	const struct tb_rec *x = *(struct tb_rec * const *)a, *y = *(struct tb_rec * const *)b;
+
+	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
+}
+
+/* write (if asked) the stretch's profile, blocks at one address merged; reset it */
+static void prof_dump(uint32_t id, bool write)
+{
+	struct tb_rec *r, **v;
+	size_t n = 0, i;
+	uint64_t sum, execs;
+
+	for (r = touched; r != &end_of_list; r = r->next_touched)
+		n++;
+	v = write ? malloc((n ? n : 1) * sizeof(*v)) : NULL;
+	for (i = 0, r = touched; r != &end_of_list; r = r->next_touched)
+		if (v)
+			v[i++] = r;
+	if (v) {
+		qsort(v, n, sizeof(*v), cmp_vaddr);
+		for (i = 0; i < n; i++) {
+			sum = v[i]->insns;
+			execs = v[i]->execs;
+			while (i + 1 < n && v[i + 1]->vaddr == v[i]->vaddr) {
+				sum += v[++i]->insns;
+				execs += v[i]->execs;
+			}
+			fprintf(out, "prof %u %llx %llu %llu\n", id,
+				(unsigned long long)v[i]->vaddr, (unsigned long long)sum,
+				(unsigned long long)execs);
+		}
+		free(v);
+	}
+	while (touched != &end_of_list) {
+		r = touched;
+		touched = r->next_touched;
+		r->next_touched = NULL;
+		r->insns = 0;
+		r->execs = 0;
+	}
 }
 
 static void on_mark(unsigned int cpu, void *udata)
@@ -92,6 +175,14 @@ static void on_mark(unsigned int cpu, void *udata)
 	for (i = 0; i < ncpus; i++)
 		fprintf(out, " %llu", (unsigned long long)count[i]);
 	fputc('\n', out);
+	if (prof && code == 0) {
+		/* what a stretch begun and never ended counted is dropped */
+		prof_dump(id_bits[cpu], false);
+		prof_cpu = cpu;
+	} else if (prof && code == 1 && (int)cpu == prof_cpu) {
+		prof_dump(id_bits[cpu], true);
+		prof_cpu = -1;
+	}
 	fflush(out);
 	id_bits[cpu] = 0;
 	id_len[cpu] = 0;
@@ -102,9 +193,14 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	static const unsigned char prefix[3] = { 0x0f, 0x1f, 0x80 };
 	size_t n = qemu_plugin_tb_n_insns(tb), i;
 
+	struct tb_rec *r = calloc(1, sizeof(*r));
+
 	(void)id;
-	qemu_plugin_register_vcpu_tb_exec_cb(tb, on_tb, QEMU_PLUGIN_CB_NO_REGS,
-					     (void *)(uintptr_t)n);
+	if (!r)
+		abort();	/* counts missing a block would be wrong, not approximate */
+	r->vaddr = qemu_plugin_tb_vaddr(tb);
+	r->n = n;
+	qemu_plugin_register_vcpu_tb_exec_cb(tb, on_tb, QEMU_PLUGIN_CB_NO_REGS, r);
 	for (i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 		const unsigned char *b = qemu_plugin_insn_data(insn);
@@ -120,7 +216,7 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	}
 }
 
-static void on_exit(qemu_plugin_id_t id, void *udata)
+static void on_qemu_exit(qemu_plugin_id_t id, void *udata)
 {
 	unsigned int i;
 
@@ -145,6 +241,8 @@ EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int
 	for (i = 0; i < argc; i++)
 		if (!strncmp(argv[i], "out=", 4))
 			path = argv[i] + 4;
+		else if (!strcmp(argv[i], "prof=1"))
+			prof = true;
 	if (!path || !info->system_emulation) {
 		qemu_plugin_outs("insncount: needs out=FILE and system emulation\n");
 		return 1;
@@ -155,9 +253,10 @@ EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int
 	ncpus = info->system.smp_vcpus;
 	if (ncpus < 1 || ncpus > MAX_CPUS)
 		ncpus = MAX_CPUS;
-	fprintf(out, "insncount cpus %u\n", ncpus);
+	touched = &end_of_list;
+	fprintf(out, "insncount cpus %u prof %d\n", ncpus, prof);
 	fflush(out);
 	qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
-	qemu_plugin_register_atexit_cb(id, on_exit, NULL);
+	qemu_plugin_register_atexit_cb(id, on_qemu_exit, NULL);
 	return 0;
 }

@@ -7,6 +7,7 @@ xl-info.txt, verdict.txt) and <build>/machine.txt. Samples of all rounds are poo
 module; ratios are ours / debian (the reference); < 1 means ours is faster / smaller.
 """
 import argparse
+import bisect
 import glob
 import json
 import math
@@ -14,6 +15,7 @@ import os
 import re
 import shlex
 import statistics
+import subprocess
 import sys
 
 MODS = ("ours", "debian")
@@ -157,6 +159,151 @@ def insn_delta(marks, kv):
     cpu, a, b = m[0][0], m[0][1], m[1][1]
     d = [y - x for x, y in zip(a, b)]
     return d[cpu], sum(d) - d[cpu]
+
+
+# Xen's own text on x86_64 (its linker script puts it at __XEN_VIRT_START + 2 MiB):
+# what the guest's CPU executes there is Xen working for that guest (hypercalls,
+# event delivery, scheduling, page-table updates of a PV guest)
+XEN_TEXT = (0xffff82d040000000, 0xffff82d0c0000000)
+PROF_OWNERS = ("drm_xen_front", "xen_front_pgdir_shbuf", "drm_kms_helper", "drm",
+               "vmlinux", "xen", "user")
+
+
+def load_prof(rawdir):
+    """insncount.so's profile (prof=1): mark id -> [(block address, instructions, runs)]"""
+    prof = {}
+    try:
+        for ln in open(os.path.join(rawdir, "insn.txt")):
+            if ln.startswith("prof "):
+                f = ln.split()
+                prof.setdefault(int(f[1]), []).append((int(f[2], 16), int(f[3]),
+                                                       int(f[4]) if len(f) > 4 else 0))
+    except (OSError, ValueError, IndexError):
+        pass
+    return prof
+
+
+def kernel_text(rawdir):
+    """the guest kernel's functions, as dom0 (the same kernel) listed them
+    (bench-dom0.sh): sorted [(address, name)], None without the list"""
+    syms = []
+    try:
+        for ln in open(os.path.join(rawdir, "bench-suite", "kallsyms.txt")):
+            a, t, name = ln.split()[:3]
+            syms.append((int(a, 16), name))
+    except (OSError, ValueError):
+        return None
+    return sorted(syms) or None
+
+
+_XEN_SYMS = []
+_XEN_LOOKED = []
+
+
+def xen_text():
+    """Xen's functions: the symbols of xen-4.17-amd64.efi, the same build as the
+    xen-4.17-amd64.gz the rig boots (same package; its code sits at the same addresses:
+    the profile's hottest blocks in Xen start exactly at its functions), sorted
+    [(address, name)]; [] without it"""
+    if not _XEN_LOOKED:
+        _XEN_LOOKED.append(True)
+        try:
+            nm = subprocess.run(["nm", "-n", "/boot/xen-4.17-amd64.efi"], capture_output=True,
+                                text=True, check=True).stdout
+            for ln in nm.splitlines():
+                f = ln.split()
+                if len(f) == 3 and f[1] in "tT":
+                    _XEN_SYMS.append((int(f[0], 16), f[2]))
+        except (OSError, ValueError, subprocess.CalledProcessError):
+            pass
+        _XEN_SYMS.sort()
+    return _XEN_SYMS
+
+
+def guest_syms(guest_log, kt):
+    """-> (sorted addresses, [(address, owner, function)]) for one guest boot, from its
+    BENCHSYM lines (bench-lib.sh: bench_syms) and the kernel's functions kt (dom0's:
+    kernel_text); None if the guest printed none or its kernel is elsewhere"""
+    stext, syms = None, []
+    try:
+        for ln in open(guest_log, errors="replace"):
+            m = re.match(r"^BENCHSYM ([0-9a-f]+) (\S+)(?: \[(\S+)\])?", ln.strip("\r"))
+            if not m:
+                continue
+            if m.group(2) == "_stext" and not m.group(3):
+                stext = int(m.group(1), 16)
+            elif m.group(3):
+                syms.append((int(m.group(1), 16), m.group(3), m.group(2)))
+    except OSError:
+        return None
+    if not stext or not kt or dict((n, a) for a, n in kt).get("_stext") != stext:
+        return None   # no symbols, kptr_restrict hid them, or another kernel than dom0's
+    for a, n in kt:
+        # past the kernel's text (_etext): nothing of vmlinux's
+        syms.append((a, "vmlinux" if n != "_etext" else "", n))
+    syms.sort()
+    return [a for a, _, _ in syms], syms
+
+
+def owner_func(gs, va):
+    """a block's address -> (owner, function, the function's address or None)"""
+    if XEN_TEXT[0] <= va < XEN_TEXT[1]:
+        xs = xen_text()
+        i = bisect.bisect_right(xs, (va, "\xff")) - 1
+        if i >= 0:
+            return "xen", xs[i][1], xs[i][0]
+        return "xen", "(Xen)", None
+    if va < 1 << 47:
+        return "user", "(user space)", None
+    i = bisect.bisect_right(gs[0], va) - 1
+    if i < 0 or not gs[1][i][1]:
+        return "other", "(unknown)", None
+    return gs[1][i][1], gs[1][i][2], gs[1][i][0]
+
+
+def insn_profile(rawdir, runs):
+    """instructions per flip on the guest's CPU during the vsync flips, by function and
+    by owner (module, kernel, Xen, user space), per module under test; None without a
+    profile"""
+    prof = load_prof(rawdir)
+    kt = kernel_text(rawdir)
+    if not prof:
+        return None
+    out = {}
+    for r in runs:
+        if r["scenario"] != "vsync" or r["module"] not in MODS:
+            continue
+        gs = None
+        for test, kv in r["bench"]:
+            if test != "flip" or kv.get("tag") != "vsync" or "insn_mark" not in kv:
+                continue
+            rows = prof.get(int(kv["insn_mark"]))
+            gs = gs or guest_syms(os.path.join(r["dir"], "guest.log"), kt)
+            if not rows or not gs:
+                continue
+            o = out.setdefault(r["module"], {"flips": 0, "guests": 0, "funcs": {}, "owners": {},
+                                             "calls": {}})
+            o["flips"] += int(kv["flips"])
+            o["guests"] += 1
+            for va, n, runs_ in rows:
+                own, fn, start = owner_func(gs, va)
+                key = own + ":" + fn
+                o["funcs"][key] = o["funcs"].get(key, 0) + n
+                o["owners"][own] = o["owners"].get(own, 0) + n
+                if va == start:   # a function's first block: once per call
+                    o["calls"][key] = o["calls"].get(key, 0) + runs_
+    for o in out.values():
+        for k in ("funcs", "owners", "calls"):
+            o[k] = dict((f, n / o["flips"]) for f, n in o[k].items())
+        o["total"] = sum(o["owners"].values())
+    # functions under 20 instructions per flip in every module: one line per owner
+    keep = set(f for o in out.values() for f, n in o["funcs"].items() if n >= 20)
+    for o in out.values():
+        for f in [f for f in o["funcs"] if f not in keep]:
+            rest = f.split(":", 1)[0] + ":(the rest)"
+            o["funcs"][rest] = o["funcs"].get(rest, 0) + o["funcs"].pop(f)
+            o["calls"].pop(f, None)
+    return out or None
 
 
 def load(rawdir):
@@ -842,6 +989,8 @@ def md(J, extra_notes, mode="wall"):
     A("| CPU per flip minus that background | %s | %s | %s |" % (
         fnum(g(vo, "net_cpu_ms_per_flip"), " ms", 3), fnum(g(vd, "net_cpu_ms_per_flip"), " ms", 3), fr(R.get("net_cpu_per_flip"))))
     A("")
+    if J.get("insn_profile"):
+        insn_prof_md(A, J["insn_profile"])
     def irq_src(M, src):
         """per flip (warm-up included) of one /proc/interrupts source, from the guests' notes"""
         tot = n = 0
@@ -1094,6 +1243,50 @@ def prof_md(A, o, d, min_share=0.03, max_depth=8):
 
 
 # ------------------------------------------------------------------ scale, fit, displ_be
+def insn_prof_md(A, P, top=30):
+    """where the guest CPU's instructions per flip go (insn_profile): by owner, then the
+    functions that take the most in either module"""
+    o, d = P.get("ours"), P.get("debian")
+    if not o or not d:
+        return
+    k = lambda x: "%.1fk" % (x / 1e3)
+    A("Where the instructions per vsync flip on the guest's CPU go (insncount.so's profile:")
+    A("every translated block the guest's CPU executed between the flips' marks, named with")
+    A("the guest's kallsyms; ours over %d guests, %d flips; Debian's over %d guests, %d flips)."
+      % (o["guests"], o["flips"], d["guests"], d["flips"]))
+    A("Xen is what the hypervisor executed on that CPU for the guest (hypercalls, event")
+    A("delivery, PV page-table updates, scheduling), counted as one.")
+    A("")
+    A("| where | ours | Debian's | ours - Debian's |")
+    A("|---|---|---|---|")
+    owners = list(PROF_OWNERS) + sorted((set(o["owners"]) | set(d["owners"])) - set(PROF_OWNERS))
+    for w in owners:
+        a, b = o["owners"].get(w, 0), d["owners"].get(w, 0)
+        if a or b:
+            A("| %s | %s | %s | %+.1fk |" % (w, k(a), k(b), (a - b) / 1e3))
+    A("| **total** | **%s** | **%s** | **%+.1fk** |" % (k(o["total"]), k(d["total"]), (o["total"] - d["total"]) / 1e3))
+    A("")
+    fs = sorted(set(o["funcs"]) | set(d["funcs"]),
+                key=lambda f: -max(o["funcs"].get(f, 0), d["funcs"].get(f, 0)))[:top]
+    A("The %d functions that take the most per flip in either module (owner:function;" % len(fs))
+    A("the modules' own functions have different names: each is its module's code; calls per")
+    A("flip counted at each function's first block, blank where no call entered it):")
+    A("")
+    A("| function | ours | calls | Debian's | calls | ours - Debian's |")
+    A("|---|---|---|---|---|---|")
+    c = lambda M, f: "%.2f" % M["calls"][f] if f in M["calls"] else ""
+    for f in fs:
+        a, b = o["funcs"].get(f, 0), d["funcs"].get(f, 0)
+        A("| `%s` | %s | %s | %s | %s | %+.2fk |" % (f, k(a), c(o, f), k(b), c(d, f), (a - b) / 1e3))
+    A("")
+    diff = sorted(set(o["funcs"]) | set(d["funcs"]),
+                  key=lambda f: -(o["funcs"].get(f, 0) - d["funcs"].get(f, 0)))
+    A("Where ours executes most more than Debian's: %s. Where it executes most less: %s." % (
+        ", ".join("`%s` %+.1fk" % (f, (o["funcs"].get(f, 0) - d["funcs"].get(f, 0)) / 1e3) for f in diff[:8]),
+        ", ".join("`%s` %+.1fk" % (f, (o["funcs"].get(f, 0) - d["funcs"].get(f, 0)) / 1e3) for f in diff[::-1][:8])))
+    A("")
+
+
 def lin_fit(pts):
     """least squares y = a + b x over [(x, y)] -> {a, b, r2, max_rel_resid}"""
     if len(pts) < 2:
@@ -1321,6 +1514,19 @@ MODE_TITLES = {
 }
 
 
+def tsc_note(machine):
+    """what the guests' tsc_mode was (run.sh --tsc)"""
+    tsc = machine.get("tsc_mode", "default")
+    if tsc == "native":
+        return ("The guests read the TSC natively (xl `tsc_mode=\"native\"`), as they do on"
+                " hardware with an invariant TSC; under TCG, Xen's default would emulate"
+                " every RDTSC (a trap and about 1,400 instructions in Xen), which hardware"
+                " does not (`tests/bench/run.sh --tsc default` measures that).")
+    return ("The guests' TSC is Xen's default: under TCG (no invariant TSC) Xen emulates"
+            " every RDTSC of a PV guest, about 1,400 instructions in Xen per clock read,"
+            " which hardware with an invariant TSC does not do.")
+
+
 def mode_intro(mode, machine):
     if mode == "icount":
         return ("QEMU runs with `-icount %s`: one instruction = 2^shift ns of virtual time and,"
@@ -1335,8 +1541,8 @@ def mode_intro(mode, machine):
                 " other vCPU executed in between); so the guest is pinned to Xen's CPU 1 and"
                 " dom0 to CPU 0, and a QEMU plugin (tests/bench/insncount.c) counts the"
                 " instructions each CPU executes between marks in xbench: the guest's CPU cost"
-                " as a count that nothing outside the guest moves (section 2)."
-                % machine.get("icount_spec", "shift=0,sleep=off"))
+                " as a count that nothing outside the guest moves (section 2). %s"
+                % (machine.get("icount_spec", "shift=0,sleep=off"), tsc_note(machine)))
     return ("QEMU runs as in every rig scenario (multi-threaded TCG, each vCPU a host thread,"
             " clocks follow the host): times include the host's load.")
 
@@ -1362,6 +1568,8 @@ def one_mode(build, mode, cmd):
     m = re.search(r"icount=(\S+)", machine.get("rounds", ""))
     if m:
         machine["icount_spec"] = m.group(1)
+    m = re.search(r"tsc=(\S+)", machine.get("rounds", ""))
+    machine["tsc_mode"] = m.group(1) if m else "default"
     read_kv(os.path.join(base, "machine-real.txt"), machine)
     dbe_m = read_kv(os.path.join(base, "machine-displ_be.txt"), {})
     if dbe_m.get("qemu_s"):
@@ -1379,6 +1587,7 @@ def one_mode(build, mode, cmd):
     J["mode"] = mode
     J["rig_verdict"] = si["verdict"]
     J["scale"] = scale_summary(runs)
+    J["insn_profile"] = insn_profile(raw, runs)
     J["size_fits"] = size_fits(J)
     J["displ_be"] = dbe_summary(runs_dbe)
     J["displ_be_rig_verdict"] = suite_info(os.path.join(base, "raw-displ_be"))["verdict"]

@@ -3,6 +3,7 @@
 #
 #   tests/bench/run.sh [--mode icount|wall|both] [--parts core,scale,displ_be]
 #                      [--rounds N] [--quick] [--no-profile] [--report-only]
+#                      [--tsc default|native]
 #
 # --mode: both (default: icount, then wall, reported side by side, icount first);
 # icount runs the rig's QEMU with instruction-counted time
@@ -12,6 +13,11 @@
 # tests/bench/insncount.so, which counts the instructions each CPU executes between
 # xbench's marks (the guest's CPU cost per flip as an instruction count);
 # wall = the plain TCG run (two vCPU threads, host time).
+# --tsc (icount mode; default native): the guests' xl.cfg tsc_mode. Under TCG the CPU
+# has no invariant TSC, so Xen's default emulates every RDTSC of a PV guest (a #GP trap
+# and x86_emulate: ~1,400 instructions each, 40% of a flip's), which Xen on hardware
+# with an invariant TSC (any x86 server of the last 15 years) does not: native gives
+# the guests that; default keeps Xen's choice (tests/bench/analysis.md has both).
 # --parts (default all three): core = rounds of main (unpaced backend) + vsync (backend
 # at 60 Hz) per module, then the profile; scale = flips on 1/2/4/8 connectors at once,
 # one guest per module (buffer sizes are in main); displ_be = a second boot with
@@ -43,6 +49,7 @@ ICOUNT_SPEC=${BENCH_ICOUNT:-shift=0,sleep=off}
 QUICK=0
 REPORT_ONLY=0
 PROFILE=1
+TSC_MODE=${BENCH_TSC:-native}
 OURS_SRC=${BENCH_OURS_KO:-$REPO/drm_xen_front.ko}
 MD=${BENCH_MD:-$REPO/BENCHMARKS.md}
 CMDLINE="tests/bench/run.sh $*"
@@ -59,6 +66,7 @@ while [ $# -gt 0 ]; do
 	--quick) QUICK=1; shift ;;
 	--report-only) REPORT_ONLY=1; shift ;;
 	--no-profile) PROFILE=0; shift ;;
+	--tsc) TSC_MODE=$2; shift 2 ;;
 	-h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -68,6 +76,7 @@ say() { echo "bench: $*" >&2; }
 die() { echo "bench: ERROR: $*" >&2; exit 1; }
 case $MODE in icount|wall) MODES=$MODE ;; both) MODES="icount wall" ;;
 *) die "--mode must be icount, wall or both" ;; esac
+case $TSC_MODE in default|native) ;; *) die "--tsc must be default or native" ;; esac
 has_part() { case ",$PARTS," in *",$1,"*) return 0 ;; esac; return 1; }
 for p in ${PARTS//,/ }; do case $p in core|scale|displ_be) ;; *) die "--parts: unknown part $p" ;; esac; done
 
@@ -147,7 +156,7 @@ fi
 	echo "ours_ko=$(sha256sum < "$BB/ours/drm_xen_front.ko" | cut -c1-12) ($OURS_SRC)"
 	echo "debian_ko=$(sha256sum < /lib/modules/$KVER/kernel/drivers/gpu/drm/xen/drm_xen_front.ko | cut -c1-12) (linux-image-$KVER $(dpkg-query -W -f '${Version}' linux-image-$KVER 2>/dev/null))"
 	echo "git=$(cd "$REPO" && git describe --always --dirty 2>/dev/null)"
-	echo "rounds=$ROUNDS quick=$QUICK profile=$PROFILE modes=$MODES parts=$PARTS icount=$ICOUNT_SPEC"
+	echo "rounds=$ROUNDS quick=$QUICK profile=$PROFILE modes=$MODES parts=$PARTS icount=$ICOUNT_SPEC tsc=$TSC_MODE"
 } > "$BB/machine.txt"
 
 export RIG_BUILD="$BB/rig"
@@ -164,12 +173,13 @@ rig_boot() {
 	say "$mode mode, backend $be: $(wc -l < "$plan") guests in one boot: $(awk '{s = s (NR > 1 ? ", " : "") $3 "-" $4} END {print s}' "$plan")"
 	t0=$(date +%s)
 	echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$BB/$mode/machine-$be.txt"
-	rm -f "$BB/extra/dom0/bench/pin" "$BB/$mode/insn-$be.txt"
+	rm -f "$BB/extra/dom0/bench/pin" "$BB/extra/dom0/bench/tsc" "$BB/$mode/insn-$be.txt"
 	if [ "$mode" = icount ]; then
 		# the guest pinned to CPU 1, dom0 to CPU 0; insncount.so counts what each runs
 		echo 1 > "$BB/extra/dom0/bench/pin"
+		echo "$TSC_MODE" > "$BB/extra/dom0/bench/tsc"
 		RIG_QEMU_ICOUNT=$ICOUNT_SPEC RIG_XEN_EXTRA=dom0_vcpus_pin \
-		RIG_QEMU_PLUGIN="$HERE/insncount.so,out=$BB/$mode/insn-$be.txt" \
+		RIG_QEMU_PLUGIN="$HERE/insncount.so,out=$BB/$mode/insn-$be.txt,prof=1" \
 			"$REPO/tests/rig/run.sh" --module ours --backend "$be" bench-suite
 	else
 		RIG_QEMU_ICOUNT= "$REPO/tests/rig/run.sh" --module ours --backend "$be" bench-suite

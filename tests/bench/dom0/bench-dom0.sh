@@ -12,6 +12,11 @@ dom0_flow() {
 	local rnd n mod part
 	xl info > $SOUT/xl-info.txt 2>&1
 	mkdir -p $SOUT/sub
+	# the kernel's functions, for report.py to name the addresses of insncount.so's
+	# profile: dom0 and the guests boot the same PV kernel at the same address (a PV
+	# kernel is not relocated), which the guests' own _stext (bench_syms) confirms
+	[ -f /payload/bench/pin ] &&
+		awk '($2 ~ /^[tT]$/ && NF == 3) || $3 == "_etext"' /proc/kallsyms > $SOUT/kallsyms.txt
 	while read -r rnd n mod part; do
 		[ -n "$part" ] || continue
 		bench_sub "$rnd" "$n" "$mod" "$part"
@@ -39,6 +44,10 @@ bench_sub() {
 	# instructions CPU 1 executes are the guest's and Xen's work for it (insncount.c)
 	GUEST_CPUS=
 	[ -f /payload/bench/pin ] && GUEST_CPUS=$(cat /payload/bench/pin)
+	GUEST_TSC_MODE=
+	[ -f /payload/bench/tsc ] && GUEST_TSC_MODE=$(cat /payload/bench/tsc)
+	# the plugin's profile needs the guest's module symbols (bench-lib.sh: bench_syms)
+	[ -n "$GUEST_CPUS" ] && GUEST_CMDLINE="$GUEST_CMDLINE bench.syms=1"
 	say "bench $n: round $rnd, $mod, $part"
 	fact "bench_sub_start_$n=$(up) r$rnd $mod $part"
 	if start_backend $args; then

@@ -116,6 +116,15 @@ part_vsync() {
 	bench_run vsync xbench flip --n ${BENCH_VSYNC_FLIPS:-240} --warmup 30 --tag vsync --raw $BENCH_RAW --insn-mark $((${n:-0} * 4))
 	cat /proc/interrupts > /tmp/irq.1
 	gsay "BENCH-INFO interrupts during the vsync flips (+warm-up), over $((${BENCH_VSYNC_FLIPS:-240} + 30)) flips, by source: $(irq_deltas /tmp/irq.0 /tmp/irq.1)"
+	[ "$(cmdline_arg bench.syms)" = 1 ] && bench_syms
+	return 0
+}
+
+# bench_syms: where the kernel and every module's functions are in this guest, for
+# report.py to name the addresses of insncount.so's profile (the kernel's own from its
+# System.map, which needs only where _stext is; the modules' here: they move each boot)
+bench_syms() {
+	awk '$3 == "_stext" || ($2 ~ /^[tT]$/ && $4 ~ /^\[/) { print "BENCHSYM", $1, $3, $4 }' /proc/kallsyms
 }
 
 # dstat LABEL: dom0 notes its CPU time (bench-dom0.sh: dom0_req_dstat); the request

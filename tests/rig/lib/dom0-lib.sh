@@ -242,6 +242,8 @@ on_crash = "destroy"
 EOF
 	# pinned (the bench's instruction count of the guest's physical CPU)
 	[ -n "${GUEST_CPUS:-}" ] && echo "cpus = \"$GUEST_CPUS\"" >> /tmp/$GUEST.cfg
+	# the bench's: how Xen gives the guest the TSC (xl.cfg tsc_mode)
+	[ -n "${GUEST_TSC_MODE:-}" ] && echo "tsc_mode = \"$GUEST_TSC_MODE\"" >> /tmp/$GUEST.cfg
 	# (x86 only: xl has no cpuid option on Arm)
 	if [ "$gtype" = pvh ] && [ "${RIG_ARCH:-x86_64}" = x86_64 ]; then
 		echo 'cpuid = "host,rdtscp=0,pku=0,xsaves=0,xsavec=0"' >> /tmp/$GUEST.cfg
