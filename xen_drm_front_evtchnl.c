@@ -205,6 +205,27 @@ static bool evtchnl_arm(struct xen_drm_front_evtchnl *evtchnl)
 	return RING_HAS_UNCONSUMED_RESPONSES(ring);
 }
 
+/*
+ * Called with io_lock held: take the responses on a request ring, then set
+ * rsp_event for what is still in flight. Taking a late answer to a timed-out
+ * request leaves rsp_event pointing at the slot that answer used: the
+ * answer to the request in flight would come unnotified. A response put on
+ * the ring before rsp_event moved was not notified either: it is taken too.
+ * Return: true if there were any.
+ */
+static bool evtchnl_take_and_arm(struct xen_drm_front_evtchnl *evtchnl)
+{
+	bool took = false;
+
+	while (evtchnl_take_responses(evtchnl)) {
+		took = true;
+		if (evtchnl->state != EVTCHNL_STATE_CONNECTED ||
+		    !evtchnl_arm(evtchnl))
+			break;
+	}
+	return took;
+}
+
 static irqreturn_t evtchnl_req_interrupt(int irq, void *dev_id)
 {
 	struct xen_drm_front_evtchnl *evtchnl = dev_id;
@@ -213,11 +234,8 @@ static irqreturn_t evtchnl_req_interrupt(int irq, void *dev_id)
 	unsigned long flags;
 
 	spin_lock_irqsave(&front_info->io_lock, flags);
-	do {
-		if (evtchnl_take_responses(evtchnl))
-			eoi_flags = 0;
-	} while (evtchnl->state == EVTCHNL_STATE_CONNECTED &&
-		 evtchnl_arm(evtchnl));
+	if (evtchnl_take_and_arm(evtchnl))
+		eoi_flags = 0;
 	spin_unlock_irqrestore(&front_info->io_lock, flags);
 	xen_irq_lateeoi(irq, eoi_flags);
 	return IRQ_HANDLED;
@@ -239,8 +257,7 @@ static irqreturn_t evtchnl_evt_interrupt(int irq, void *dev_id)
 		goto out;
 	/* The flip's response, unnotified (evtchnl_arm()), before its frame. */
 	req = &container_of(evtchnl, struct xen_drm_front_evtchnl_pair, evt)->req;
-	if (evtchnl_take_responses(req))
-		evtchnl_arm(req);
+	evtchnl_take_and_arm(req);
 	prod = READ_ONCE(page->in_prod);
 	/* Read the events only after their producer index. */
 	virt_rmb();
@@ -624,9 +641,8 @@ static void evtchnl_wait_async(struct xen_drm_front_evtchnl *evtchnl)
 
 	spin_lock_irqsave(&front_info->io_lock, flags);
 	/* Its response may be on the ring, unnotified: see evtchnl_arm(). */
-	if (evtchnl->u.req.pending && evtchnl->u.req.async &&
-	    evtchnl_take_responses(evtchnl))
-		evtchnl_arm(evtchnl);
+	if (evtchnl->u.req.pending && evtchnl->u.req.async)
+		evtchnl_take_and_arm(evtchnl);
 	async = evtchnl->u.req.pending && evtchnl->u.req.async;
 	if (async) {
 		/* Not yet: now we wait, so have it notified. */
@@ -855,8 +871,7 @@ void xen_drm_front_evtchnl_poll(struct xen_drm_front_info *front_info,
 	spin_lock_irqsave(&front_info->io_lock, flags);
 	if (conn_idx < front_info->num_evt_pairs) {
 		evtchnl = &front_info->evt_pairs[conn_idx].req;
-		if (evtchnl_take_responses(evtchnl))
-			evtchnl_arm(evtchnl);
+		evtchnl_take_and_arm(evtchnl);
 	}
 	spin_unlock_irqrestore(&front_info->io_lock, flags);
 }

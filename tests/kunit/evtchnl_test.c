@@ -426,6 +426,42 @@ static void ev_timeout_late_response(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, req_chan(ctx, 0)->state, EVTCHNL_STATE_CONNECTED);
 }
 
+/* The late answer, then an event (whose interrupt takes it), then ours. */
+static void ev_late_answer_then_event(struct ev_ctx *ctx)
+{
+	fake_be_respond_raw(&ctx->be, 0, 0, XENDISPL_OP_SET_CONFIG, 0, false);
+	fake_be_send_event(&ctx->be, 0, XENDISPL_EVT_PG_FLIP, 0, true);
+	fake_be_process(&ctx->be, 0);
+}
+
+/*
+ * A late answer taken by the event interrupt moves rsp_cons past the slot
+ * rsp_event was set for: the answer to the request waiting must still be
+ * notified, not found at its timeout.
+ */
+static void ev_late_answer_taken_by_event(struct kunit *test)
+{
+	struct ev_ctx *ctx = test->priv;
+	struct xen_drm_front_evtchnl *ch;
+	ktime_t start;
+
+	ev_up(test, 1);
+	ch = req_chan(ctx, 0);
+	ctx->be.drop[XENDISPL_OP_SET_CONFIG] = true;
+	KUNIT_ASSERT_EQ(test, call_op(ctx, 0, XENDISPL_OP_SET_CONFIG),
+			-ETIMEDOUT);
+	wait_stall_over();
+	xen_drm_front_req_timeout_ms = 3000;
+	ctx->be.sync = false;
+	ev_arm_timer(ctx, ev_late_answer_then_event, 50);
+	start = ktime_get();
+	KUNIT_EXPECT_EQ(test, call_op(ctx, 0, XENDISPL_OP_FB_ATTACH), 0);
+	KUNIT_EXPECT_LT(test, ktime_ms_delta(ktime_get(), start), 1500);
+	KUNIT_EXPECT_EQ(test, ch->u.req.ring.rsp_cons, 2);
+	KUNIT_EXPECT_EQ(test, evt_chan(ctx, 0)->u.evt.page->in_cons, 1);
+	KUNIT_EXPECT_FALSE(test, ch->u.req.pending);
+}
+
 /*
  * After a timeout, requests fail at once for a timeout period (callers do
  * not each wait in turn for a dead backend); any answer ends that.
@@ -963,6 +999,7 @@ static struct kunit_case evtchnl_cases[] = {
 	KUNIT_CASE(ev_wrong_id_ignored),
 	KUNIT_CASE(ev_wrong_op_ignored),
 	KUNIT_CASE(ev_timeout_late_response),
+	KUNIT_CASE(ev_late_answer_taken_by_event),
 	KUNIT_CASE(ev_stall_after_timeout),
 	KUNIT_CASE(ev_status_to_errno),
 	KUNIT_CASE(ev_status_through_ring),
