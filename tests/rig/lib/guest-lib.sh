@@ -107,6 +107,13 @@ client() {
 	return $rc
 }
 
+# vdispl_interrupts: interrupts taken so far on the device's event channels (the IRQ lines
+# named "vdispl" in /proc/interrupts: each connector's request and event channel)
+vdispl_interrupts() {
+	awk '/ vdispl$/ { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i } END { print n + 0 }' \
+		/proc/interrupts
+}
+
 # card_id: "<path>:<inode>" of the first card; a re-created device node has a new inode
 card_id() { local c; c=$(first_card); [ -n "$c" ] && echo "$c:$(stat -c %i "$c")"; }
 card_id_is_not() { local id; id=$(card_id); [ -n "$id" ] && [ "$id" != "$1" ]; }
