@@ -664,6 +664,20 @@ static void ev_ring_full(struct kunit *test)
 }
 
 /*
+ * One connector up, a backend that answers only when told to, and a
+ * PG_FLIP sent without waiting. Return: the connector's request channel.
+ */
+static struct xen_drm_front_evtchnl *ev_up_async_flip(struct kunit *test)
+{
+	struct ev_ctx *ctx = test->priv;
+
+	ev_up(test, 1);
+	ctx->be.sync = false;
+	KUNIT_ASSERT_EQ(test, send_op(ctx, 0, XENDISPL_OP_PG_FLIP), 0);
+	return req_chan(ctx, 0);
+}
+
+/*
  * A request sent without waiting (PG_FLIP, from the commit path) returns
  * at once, and its answer comes unnotified: nobody waits for it, so it
  * does not interrupt the guest; whoever looks next takes it. The ring
@@ -676,10 +690,7 @@ static void ev_send_async(struct kunit *test)
 	struct xen_drm_front_evtchnl *ch;
 	unsigned int irqs;
 
-	ev_up(test, 1);
-	ch = req_chan(ctx, 0);
-	ctx->be.sync = false;
-	KUNIT_ASSERT_EQ(test, send_op(ctx, 0, XENDISPL_OP_PG_FLIP), 0);
+	ch = ev_up_async_flip(test);
 	KUNIT_EXPECT_TRUE(test, ch->u.req.pending);
 	KUNIT_EXPECT_TRUE(test, ch->u.req.async);
 	KUNIT_EXPECT_EQ(test, ch->u.req.ring.req_prod_pvt, 1);
@@ -705,11 +716,8 @@ static void ev_send_async_then_call(struct kunit *test)
 	struct xen_drm_front_evtchnl *ch;
 	ktime_t start;
 
-	ev_up(test, 1);
-	ch = req_chan(ctx, 0);
+	ch = ev_up_async_flip(test);
 	xen_drm_front_req_timeout_ms = 3000;
-	ctx->be.sync = false;
-	KUNIT_ASSERT_EQ(test, send_op(ctx, 0, XENDISPL_OP_PG_FLIP), 0);
 	fake_be_process(&ctx->be, 0);
 	KUNIT_EXPECT_TRUE(test, ch->u.req.pending);
 	ctx->be.sync = true;
@@ -745,11 +753,8 @@ static void ev_send_async_waiter_notified(struct kunit *test)
 	unsigned int irqs;
 	ktime_t start;
 
-	ev_up(test, 1);
-	ch = req_chan(ctx, 0);
+	ch = ev_up_async_flip(test);
 	xen_drm_front_req_timeout_ms = 3000;
-	ctx->be.sync = false;
-	KUNIT_ASSERT_EQ(test, send_op(ctx, 0, XENDISPL_OP_PG_FLIP), 0);
 	irqs = fake_irq_eoi_count(ch->irq);
 	/* The timer answers the PG_FLIP; the notify hook the SET_CONFIG. */
 	ctx->be.sync = true;
@@ -774,10 +779,7 @@ static void ev_send_async_unanswered(struct kunit *test)
 	struct xen_drm_front_evtchnl *ch;
 	ktime_t start;
 
-	ev_up(test, 1);
-	ch = req_chan(ctx, 0);
-	ctx->be.sync = false;
-	KUNIT_ASSERT_EQ(test, send_op(ctx, 0, XENDISPL_OP_PG_FLIP), 0);
+	ch = ev_up_async_flip(test);
 	start = ktime_get();
 	KUNIT_EXPECT_EQ(test, call_op(ctx, 0, XENDISPL_OP_SET_CONFIG),
 			-ETIMEDOUT);
@@ -801,10 +803,7 @@ static void ev_send_async_disconnect(struct kunit *test)
 	struct ev_ctx *ctx = test->priv;
 	struct xen_drm_front_evtchnl *ch;
 
-	ev_up(test, 1);
-	ch = req_chan(ctx, 0);
-	ctx->be.sync = false;
-	KUNIT_ASSERT_EQ(test, send_op(ctx, 0, XENDISPL_OP_PG_FLIP), 0);
+	ch = ev_up_async_flip(test);
 	xen_drm_front_evtchnl_set_state(ctx->fi, EVTCHNL_STATE_DISCONNECTED);
 	KUNIT_EXPECT_FALSE(test, ch->u.req.pending);
 	KUNIT_EXPECT_FALSE(test, ch->u.req.async);
